@@ -1,0 +1,44 @@
+from django.contrib import admin
+
+from meetings.models import Meeting, PasscodeAttemptWindow
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ("title", "formatted_meeting_id", "host", "starts_at", "duration", "status")
+    list_filter = ("status", ("starts_at", admin.DateFieldListFilter), "timezone")
+    search_fields = ("title", "meeting_id", "host__email", "host__first_name", "host__last_name")
+    list_select_related = ("host",)
+    date_hierarchy = "starts_at"
+    raw_id_fields = ("host",)
+    readonly_fields = (
+        "meeting_id",
+        "invitation_token",
+        "access_token",
+        "started_at",
+        "ended_at",
+        "cancelled_at",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("title", "description", "host")}),
+        ("Schedule", {"fields": ("starts_at", "duration", "timezone", "status")}),
+        ("Credentials", {"fields": ("meeting_id", "passcode", "invitation_token", "access_token")}),
+        (
+            "History",
+            {"fields": ("started_at", "ended_at", "cancelled_at", "created_at", "updated_at")},
+        ),
+    )
+
+    @admin.display(description="Meeting ID", ordering="meeting_id")
+    def formatted_meeting_id(self, meeting: Meeting) -> str:
+        return meeting.formatted_meeting_id
+
+
+@admin.register(PasscodeAttemptWindow)
+class PasscodeAttemptWindowAdmin(admin.ModelAdmin):
+    list_display = ("scope", "key", "window_start", "attempts")
+    list_filter = ("scope",)
+    search_fields = ("key",)
+    ordering = ("-window_start",)

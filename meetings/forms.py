@@ -1,0 +1,175 @@
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+
+from django import forms
+from django.utils import timezone
+
+from accounts.timezones import timezone_choices
+from meetings.access import NAME_MAX_LENGTH
+from meetings.credentials import PASSCODE_RE, parse_meeting_id
+from meetings.models import DURATION_MAX, DURATION_MIN, Meeting
+
+DURATION_PRESETS = [15, 30, 45, 60, 90, 120]
+CUSTOM = "custom"
+# A start a few minutes ago is still "now": the host picked the current time.
+PAST_START_GRACE = timedelta(minutes=10)
+
+
+def _duration_label(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} minutes"
+    label = "1 hour" if hours == 1 else f"{hours} hours"
+    return f"{label} {rest} minutes" if rest else label
+
+
+def validate_passcode(value: str) -> None:
+    if not PASSCODE_RE.match(value):
+        raise forms.ValidationError("A passcode is 4 to 10 digits (0–9).")
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000
+    )
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices)
+    duration_preset = forms.ChoiceField(
+        label="Duration",
+        choices=[(str(m), _duration_label(m)) for m in DURATION_PRESETS] + [(CUSTOM, "Custom…")],
+        initial="60",
+    )
+    duration_custom = forms.IntegerField(
+        label="Custom duration (minutes)",
+        min_value=DURATION_MIN,
+        max_value=DURATION_MAX,
+        required=False,
+    )
+    passcode = forms.CharField(
+        max_length=10,
+        required=False,
+        strip=True,
+        validators=[validate_passcode],
+        help_text="4 to 10 digits. Leave empty to have one generated.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, instance: Meeting | None = None, user=None, **kwargs):
+        self.instance = instance
+        initial = kwargs.setdefault("initial", {})
+        if instance is not None:
+            local = instance.local_starts_at
+            preset = str(instance.duration) if instance.duration in DURATION_PRESETS else CUSTOM
+            initial.update(
+                title=instance.title,
+                description=instance.description,
+                date=local.date(),
+                time=local.time().replace(second=0, microsecond=0),
+                timezone=instance.timezone,
+                duration_preset=preset,
+                duration_custom=instance.duration if preset == CUSTOM else None,
+                passcode=instance.passcode,
+            )
+        elif user is not None:
+            initial.setdefault("timezone", user.timezone)
+        super().__init__(*args, **kwargs)
+        if instance is not None:
+            self.fields["passcode"].required = True
+            self.fields["passcode"].help_text = "4 to 10 digits."
+
+    def clean(self):
+        data = super().clean()
+        preset = data.get("duration_preset")
+        if preset == CUSTOM:
+            if data.get("duration_custom") is None and "duration_custom" not in self.errors:
+                self.add_error("duration_custom", "Enter the duration in minutes (15 to 480).")
+            data["duration"] = data.get("duration_custom")
+        elif preset:
+            data["duration"] = int(preset)
+
+        day, at, zone_name = data.get("date"), data.get("time"), data.get("timezone")
+        if day and at and zone_name:
+            data["starts_at"] = self._aware_start(day, at, zone_name)
+        return data
+
+    def _aware_start(self, day, at, zone_name):
+        zone = zoneinfo.ZoneInfo(zone_name)
+        local = datetime.combine(day, at.replace(second=0, microsecond=0), tzinfo=zone)
+        # A wall time inside a daylight-saving gap does not survive a round trip through UTC.
+        if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local.replace(
+            tzinfo=None
+        ):
+            self.add_error(
+                "time",
+                f"{at:%H:%M} does not exist on {day} in {zone_name} "
+                "(the clocks change). Pick another time.",
+            )
+            return None
+        starts_at = local.astimezone(UTC)
+        rescheduled = self.instance is None or starts_at != self.instance.starts_at
+        if rescheduled and starts_at < timezone.now() - PAST_START_GRACE:
+            self.add_error("time", "This time is in the past. Pick a time from now on.")
+            return None
+        return starts_at
+
+
+class JoinByIdForm(forms.Form):
+    meeting_id = forms.CharField(
+        label="Meeting ID",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "123-456-789"}
+        ),
+    )
+    passcode = forms.CharField(
+        label="Passcode",
+        max_length=10,
+        strip=True,
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"inputmode": "numeric", "autocomplete": "off"}
+        ),
+    )
+    name = forms.CharField(label="Your name", max_length=200, required=False)
+
+    def __init__(self, *args, name_required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = name_required
+
+    def clean_meeting_id(self) -> int:
+        meeting_id = parse_meeting_id(self.cleaned_data["meeting_id"])
+        if meeting_id is None:
+            raise forms.ValidationError("A meeting ID is 9 digits, like 123-456-789.")
+        return meeting_id
+
+    def clean_name(self) -> str:
+        return clean_display_name(self.cleaned_data.get("name", ""), self.fields["name"].required)
+
+
+class JoinNameForm(forms.Form):
+    name = forms.CharField(label="Your name", max_length=200)
+
+    def clean_name(self) -> str:
+        return clean_display_name(self.cleaned_data["name"], required=True)
+
+
+def clean_display_name(value: str, required: bool) -> str:
+    name = " ".join((value or "").split())
+    if not name:
+        if required:
+            raise forms.ValidationError("Enter the name others will see.")
+        return ""
+    if len(name) > NAME_MAX_LENGTH:
+        raise forms.ValidationError(f"Keep your name to {NAME_MAX_LENGTH} characters or fewer.")
+    return name
+
+
+class MeetingFilterForm(forms.Form):
+    WHEN_CHOICES = [("upcoming", "Upcoming"), ("past", "Past"), ("all", "All")]
+
+    when = forms.ChoiceField(choices=WHEN_CHOICES, required=False)
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Meeting.Status.choices], required=False
+    )
+    q = forms.CharField(label="Search", max_length=100, required=False)

@@ -1,0 +1,178 @@
+import json
+import zoneinfo
+from datetime import timedelta
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.timezones import timezone_choices
+from meetings.credentials import (
+    MEETING_ID_MAX,
+    MEETING_ID_MIN,
+    format_meeting_id,
+)
+
+DURATION_MIN = 15
+DURATION_MAX = 480
+
+
+class MeetingQuerySet(models.QuerySet):
+    def upcoming(self, now=None):
+        """Active, or scheduled and not yet over."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(status=Meeting.Status.ACTIVE) | Q(status=Meeting.Status.SCHEDULED, ends_at__gt=now)
+        )
+
+    def past(self, now=None):
+        now = now or timezone.now()
+        return self.filter(Meeting.past_condition(now))
+
+    def visible_to(self, user):
+        """The meetings a user may open: their own; staff see every meeting."""
+        if user.is_staff:
+            return self
+        return self.filter(host=user)
+
+
+class Meeting(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        ACTIVE = "active", "In progress"
+        ENDED = "ended", "Ended"
+        CANCELLED = "cancelled", "Cancelled"
+
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hosted_meetings"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5000)
+    starts_at = models.DateTimeField(db_index=True)
+    duration = models.PositiveSmallIntegerField(help_text="Minutes.")
+    # Kept in step with starts_at and duration by save(): the list filters
+    # compare it in SQL, and minutes cannot be added to a time portably.
+    ends_at = models.DateTimeField(editable=False)
+    timezone = models.CharField("time zone", max_length=64, choices=timezone_choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    meeting_id = models.PositiveIntegerField("meeting ID", unique=True, editable=False)
+    passcode = models.CharField(max_length=10)
+    invitation_token = models.CharField(max_length=64, unique=True, editable=False)
+    access_token = models.CharField(max_length=64, unique=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration__gte=DURATION_MIN, duration__lte=DURATION_MAX),
+                name="meeting_duration_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(meeting_id__gte=MEETING_ID_MIN, meeting_id__lte=MEETING_ID_MAX),
+                name="meeting_id_nine_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(passcode__regex=r"^[0-9]{4,10}$"),
+                name="meeting_passcode_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["scheduled", "active", "ended", "cancelled"]),
+                name="meeting_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["host", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.formatted_meeting_id})"
+
+    def save(self, *args, **kwargs):
+        self.ends_at = self.starts_at + timedelta(minutes=self.duration)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"starts_at", "duration"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "ends_at"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("meetings:detail", args=[self.meeting_id])
+
+    @property
+    def formatted_meeting_id(self) -> str:
+        return format_meeting_id(self.meeting_id)
+
+    @staticmethod
+    def past_condition(now) -> Q:
+        """Over: ended, cancelled, or scheduled and never started before its end."""
+        return Q(status__in=[Meeting.Status.ENDED, Meeting.Status.CANCELLED]) | Q(
+            status=Meeting.Status.SCHEDULED, ends_at__lte=now
+        )
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def local_starts_at(self):
+        """The start in the meeting's own time zone."""
+        return timezone.localtime(self.starts_at, self.zone)
+
+    @property
+    def share_url(self) -> str:
+        return settings.SITE_URL + reverse("join:share", args=[self.invitation_token])
+
+    @property
+    def room_name(self) -> str:
+        """Derived from the ID and the secret access token: not guessable from the ID."""
+        return f"meeting{self.meeting_id}{self.access_token}"
+
+    def jitsi_url(self, display_name: str) -> str:
+        # Jitsi reads each hash parameter with decodeURIComponent, then JSON.parse.
+        name = quote(json.dumps(display_name, ensure_ascii=False), safe="")
+        return f"{settings.JITSI_BASE_URL}/{self.room_name}#userInfo.displayName={name}"
+
+    @property
+    def is_joinable(self) -> bool:
+        return self.status in (self.Status.SCHEDULED, self.Status.ACTIVE)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.SCHEDULED
+
+
+class PasscodeAttemptWindow(models.Model):
+    """Failed passcode attempts in one fixed time window, for one meeting or one address.
+
+    A row per (scope, key, window); attempts are reserved with a conditional
+    UPDATE before the passcode is compared, so racing requests cannot both
+    slip under the limit.
+    """
+
+    class Scope(models.TextChoices):
+        MEETING = "meeting", "Meeting"
+        ADDRESS = "address", "Client address"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "key", "window_start"], name="passcode_attempt_window_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key} @ {self.window_start:%Y-%m-%d %H:%M} = {self.attempts}"

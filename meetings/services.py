@@ -1,0 +1,155 @@
+"""Writes to meetings: one verb each."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from meetings import credentials
+from meetings.models import Meeting
+
+# A 9-digit ID space holds 900 million meetings; a collision is rare, ten in a row is a bug.
+_GENERATION_ATTEMPTS = 10
+
+
+class TransitionError(Exception):
+    """A status change the meeting's lifecycle does not allow."""
+
+
+def _save_with_fresh(meeting: Meeting, field: str, draw: Callable[[], object]) -> None:
+    """Save with a newly drawn unique credential, drawing again on a collision."""
+    for attempt in range(_GENERATION_ATTEMPTS):
+        setattr(meeting, field, draw())
+        try:
+            with transaction.atomic():
+                meeting.save()
+            return
+        except IntegrityError:
+            if attempt == _GENERATION_ATTEMPTS - 1 or not _collides(meeting, field):
+                raise
+
+
+def _collides(meeting: Meeting, field: str) -> bool:
+    return (
+        Meeting.objects.filter(**{field: getattr(meeting, field)}).exclude(pk=meeting.pk).exists()
+    )
+
+
+@transaction.atomic
+def meeting_create(
+    *,
+    host: User,
+    title: str,
+    starts_at: datetime,
+    duration: int,
+    timezone_name: str,
+    description: str = "",
+    passcode: str | None = None,
+) -> Meeting:
+    """Schedule a meeting with freshly drawn credentials."""
+    meeting = Meeting(
+        host=host,
+        title=title,
+        description=description,
+        starts_at=starts_at,
+        duration=duration,
+        timezone=timezone_name,
+        passcode=passcode or credentials.new_passcode(),
+        invitation_token=credentials.new_invitation_token(),
+        access_token=credentials.new_access_token(),
+    )
+    meeting.full_clean(
+        exclude=["meeting_id", "invitation_token", "access_token", "host", "ends_at"]
+    )
+    _save_with_fresh(meeting, "meeting_id", credentials.new_meeting_id)
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(
+    *,
+    meeting: Meeting,
+    title: str,
+    description: str,
+    starts_at: datetime,
+    duration: int,
+    timezone_name: str,
+    passcode: str,
+) -> Meeting:
+    """Edit or reschedule a meeting that has not started yet."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if not meeting.is_editable:
+        raise TransitionError(
+            f"This meeting is {meeting.get_status_display().lower()} and can no longer be edited."
+        )
+    meeting.title = title
+    meeting.description = description
+    meeting.starts_at = starts_at
+    meeting.duration = duration
+    meeting.timezone = timezone_name
+    meeting.passcode = passcode
+    meeting.full_clean(exclude=["host", "ends_at"])
+    meeting.save()
+    return meeting
+
+
+def _transition(meeting: Meeting, allowed_from: set[str], verb: str) -> Meeting:
+    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if locked.status not in allowed_from:
+        raise TransitionError(
+            f"This meeting is {locked.get_status_display().lower()} and cannot be {verb}."
+        )
+    return locked
+
+
+@transaction.atomic
+def meeting_start(*, meeting: Meeting) -> Meeting:
+    """Open the meeting: scheduled becomes active; starting an active one is a no-op."""
+    meeting = _transition(meeting, {Meeting.Status.SCHEDULED, Meeting.Status.ACTIVE}, "started")
+    if meeting.status == Meeting.Status.SCHEDULED:
+        meeting.status = Meeting.Status.ACTIVE
+        meeting.started_at = timezone.now()
+        meeting.save(update_fields=["status", "started_at", "updated_at"])
+    return meeting
+
+
+@transaction.atomic
+def meeting_end(*, meeting: Meeting) -> Meeting:
+    """Close an active meeting for good."""
+    meeting = _transition(meeting, {Meeting.Status.ACTIVE}, "ended")
+    meeting.status = Meeting.Status.ENDED
+    meeting.ended_at = timezone.now()
+    meeting.save(update_fields=["status", "ended_at", "updated_at"])
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting: Meeting) -> Meeting:
+    """Call off a meeting that has not ended."""
+    meeting = _transition(meeting, {Meeting.Status.SCHEDULED, Meeting.Status.ACTIVE}, "cancelled")
+    meeting.status = Meeting.Status.CANCELLED
+    meeting.cancelled_at = timezone.now()
+    meeting.save(update_fields=["status", "cancelled_at", "updated_at"])
+    return meeting
+
+
+@transaction.atomic
+def meeting_regenerate_invitation_link(*, meeting: Meeting) -> Meeting:
+    """Replace the share link's secret: the old link answers 'not found' from now on."""
+    meeting = _transition(
+        meeting, {Meeting.Status.SCHEDULED, Meeting.Status.ACTIVE}, "given a new link"
+    )
+    _save_with_fresh(meeting, "invitation_token", credentials.new_invitation_token)
+    return meeting
+
+
+@transaction.atomic
+def meeting_rotate_access_token(*, meeting: Meeting) -> Meeting:
+    """Move the meeting to a new video room; old room links and joins stop working."""
+    meeting = _transition(
+        meeting, {Meeting.Status.SCHEDULED, Meeting.Status.ACTIVE}, "moved to a new room"
+    )
+    _save_with_fresh(meeting, "access_token", credentials.new_access_token)
+    return meeting

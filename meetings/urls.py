@@ -1,0 +1,25 @@
+from django.urls import path, register_converter
+
+from meetings import views
+from meetings.converters import MeetingIdConverter
+
+register_converter(MeetingIdConverter, "meeting_id")
+
+app_name = "meetings"
+
+urlpatterns = [
+    path("", views.meeting_list, name="list"),
+    path("new/", views.meeting_create, name="create"),
+    path("<meeting_id:meeting_id>/", views.meeting_detail, name="detail"),
+    path("<meeting_id:meeting_id>/edit/", views.meeting_edit, name="edit"),
+    path("<meeting_id:meeting_id>/start/", views.meeting_start, name="start"),
+    path("<meeting_id:meeting_id>/end/", views.meeting_end, name="end"),
+    path("<meeting_id:meeting_id>/cancel/", views.meeting_cancel, name="cancel"),
+    path(
+        "<meeting_id:meeting_id>/regenerate-link/",
+        views.meeting_regenerate_link,
+        name="regenerate_link",
+    ),
+    path("<meeting_id:meeting_id>/rotate-room/", views.meeting_rotate_room, name="rotate_room"),
+    path("<meeting_id:meeting_id>/room/", views.room, name="room"),
+]

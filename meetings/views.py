@@ -1,0 +1,301 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, When
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from meetings import services, throttling
+from meetings.access import can_manage, get_manageable_meeting, grant_room, room_grant_name
+from meetings.credentials import secrets_match
+from meetings.forms import JoinByIdForm, JoinNameForm, MeetingFilterForm, MeetingForm
+from meetings.models import Meeting
+
+MEETINGS_PER_PAGE = 20
+
+
+@require_GET
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def home(request):
+    context = {"join_form": _join_form(request)}
+    if request.user.is_authenticated:
+        context["upcoming"] = (
+            Meeting.objects.filter(host=request.user).upcoming().select_related("host")[:5]
+        )
+    return render(request, "meetings/home.html", context)
+
+
+# Hosts: list, create, detail, lifecycle.
+
+
+@login_required
+@require_GET
+def meeting_list(request):
+    filters = MeetingFilterForm(request.GET or None)
+    params = filters.cleaned_data if filters.is_valid() else {}
+    when = params.get("when") or "upcoming"
+
+    meetings = Meeting.objects.filter(host=request.user).select_related("host")
+    if when == "upcoming":
+        meetings = meetings.upcoming().order_by("starts_at", "pk")
+    elif when == "past":
+        meetings = meetings.past().order_by("-starts_at", "-pk")
+    else:
+        # Upcoming first (soonest first), then the past (most recent first).
+        now = timezone.now()
+        meetings = meetings.annotate(
+            is_past=Case(
+                When(Meeting.past_condition(now), then=1), default=0, output_field=IntegerField()
+            )
+        ).order_by("is_past", Case(When(is_past=0, then="starts_at")), "-starts_at", "pk")
+    if params.get("status"):
+        meetings = meetings.filter(status=params["status"])
+    if params.get("q"):
+        meetings = meetings.filter(title__icontains=params["q"])
+
+    page = Paginator(meetings, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "meetings/list.html",
+        {"filters": filters, "when": when, "page": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_create(request):
+    form = MeetingForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        meeting = services.meeting_create(
+            host=request.user,
+            title=data["title"],
+            description=data["description"],
+            starts_at=data["starts_at"],
+            duration=data["duration"],
+            timezone_name=data["timezone"],
+            passcode=data["passcode"] or None,
+        )
+        messages.success(request, "Your meeting is scheduled.")
+        return redirect(reverse("meetings:detail", args=[meeting.meeting_id]) + "?created=1")
+    return render(request, "meetings/form.html", {"form": form, "meeting": None})
+
+
+@login_required
+@require_GET
+def meeting_detail(request, meeting_id: int):
+    meeting = get_manageable_meeting(request, meeting_id)
+    return render(
+        request,
+        "meetings/detail.html",
+        {"meeting": meeting, "open_share": request.GET.get("created") == "1"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request, meeting_id: int):
+    meeting = get_manageable_meeting(request, meeting_id)
+    if not meeting.is_editable:
+        return _refuse(
+            request,
+            meeting,
+            f"This meeting is {meeting.get_status_display().lower()} and can no longer be edited.",
+        )
+    form = MeetingForm(request.POST or None, instance=meeting)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.meeting_update(
+                meeting=meeting,
+                title=data["title"],
+                description=data["description"],
+                starts_at=data["starts_at"],
+                duration=data["duration"],
+                timezone_name=data["timezone"],
+                passcode=data["passcode"],
+            )
+        except services.TransitionError as error:
+            return _refuse(request, meeting, str(error))
+        messages.success(request, "The meeting was updated.")
+        return redirect(meeting)
+    return render(request, "meetings/form.html", {"form": form, "meeting": meeting})
+
+
+def _refuse(request, meeting: Meeting, message: str):
+    """The detail page with the reason a change was refused, as 409 Conflict."""
+    meeting.refresh_from_db()
+    messages.error(request, message)
+    return render(request, "meetings/detail.html", {"meeting": meeting}, status=409)
+
+
+def _lifecycle_view(action, done_message: str, *, redirect_to_room: bool = False):
+    @login_required
+    @require_POST
+    def view(request, meeting_id: int):
+        meeting = get_manageable_meeting(request, meeting_id)
+        try:
+            meeting = action(meeting=meeting)
+        except services.TransitionError as error:
+            return _refuse(request, meeting, str(error))
+        if redirect_to_room:
+            return redirect("meetings:room", meeting_id=meeting.meeting_id)
+        messages.success(request, done_message)
+        return redirect(meeting)
+
+    view.__name__ = action.__name__
+    return view
+
+
+meeting_start = _lifecycle_view(services.meeting_start, "", redirect_to_room=True)
+meeting_end = _lifecycle_view(services.meeting_end, "The meeting has ended.")
+meeting_regenerate_link = _lifecycle_view(
+    services.meeting_regenerate_invitation_link,
+    "The invitation link was replaced. The old link no longer works.",
+)
+meeting_rotate_room = _lifecycle_view(
+    services.meeting_rotate_access_token,
+    "The meeting moved to a new video room. Everyone rejoins through a link or the passcode.",
+)
+_meeting_cancel = _lifecycle_view(services.meeting_cancel, "The meeting was cancelled.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_cancel(request, meeting_id: int):
+    """GET asks for confirmation; only the POST cancels."""
+    if request.method == "POST":
+        return _meeting_cancel(request, meeting_id)
+    meeting = get_manageable_meeting(request, meeting_id)
+    return render(request, "meetings/cancel.html", {"meeting": meeting})
+
+
+# Joining.
+
+
+def _join_form(request, data=None, **initial):
+    if request.user.is_authenticated:
+        initial.setdefault("name", request.user.display_name)
+    return JoinByIdForm(data, initial=initial)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def join_by_id(request):
+    if request.method == "GET":
+        form = _join_form(request, meeting_id=request.GET.get("meeting_id", "")[:20])
+        return render(request, "meetings/join.html", {"form": form})
+
+    form = _join_form(request, request.POST)
+    if not form.is_valid():
+        return render(request, "meetings/join.html", {"form": form}, status=400)
+
+    meeting = (
+        Meeting.objects.select_related("host")
+        .filter(meeting_id=form.cleaned_data["meeting_id"])
+        .first()
+    )
+    reservation = throttling.attempt_reserve(
+        meeting=meeting, address=throttling.client_address(request)
+    )
+    if not reservation.granted:
+        return render(request, "meetings/join.html", {"form": form, "throttled": True}, status=429)
+    if meeting is None:
+        form.add_error("meeting_id", "Meeting room not found.")
+        return render(request, "meetings/join.html", {"form": form}, status=404)
+    if not secrets_match(form.cleaned_data["passcode"], meeting.passcode):
+        form.add_error("passcode", "Incorrect meeting password.")
+        return render(request, "meetings/join.html", {"form": form}, status=403)
+
+    throttling.attempt_refund(reservation=reservation)
+    if not meeting.is_joinable:
+        return _closed(request, meeting)
+    grant_room(request, meeting, form.cleaned_data["name"])
+    return redirect("meetings:room", meeting_id=meeting.meeting_id)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def join_share_link(request, token: str):
+    meeting = Meeting.objects.select_related("host").filter(invitation_token=token).first()
+    if meeting is None:
+        return _not_found(
+            request,
+            "Invitation link not found",
+            "The link may be mistyped, or the host replaced it with a new one.",
+        )
+    if not meeting.is_joinable:
+        return _closed(request, meeting)
+
+    initial = {"name": request.user.display_name} if request.user.is_authenticated else {}
+    form = JoinNameForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            grant_room(request, meeting, form.cleaned_data["name"])
+            return redirect("meetings:room", meeting_id=meeting.meeting_id)
+        return render(
+            request, "meetings/share_link.html", {"meeting": meeting, "form": form}, status=400
+        )
+    return render(request, "meetings/share_link.html", {"meeting": meeting, "form": form})
+
+
+def _not_found(request, title: str, detail: str):
+    return render(
+        request, "meetings/not_found.html", {"title": title, "detail": detail}, status=404
+    )
+
+
+def _closed(request, meeting: Meeting):
+    return render(request, "meetings/closed.html", {"meeting": meeting}, status=410)
+
+
+@never_cache
+@require_GET
+def room(request, meeting_id: int):
+    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
+    if meeting is None:
+        return _not_found(
+            request,
+            "Meeting room not found",
+            "Check the meeting ID with the person who invited you.",
+        )
+    if can_manage(request.user, meeting):
+        display_name = room_grant_name(request, meeting) or request.user.display_name
+        moderator = True
+    else:
+        display_name = room_grant_name(request, meeting)
+        moderator = False
+        if display_name is None:
+            return redirect(reverse("join:by_id") + f"?meeting_id={meeting.formatted_meeting_id}")
+    if not meeting.is_joinable:
+        return _closed(request, meeting)
+    return render(
+        request,
+        "meetings/room.html",
+        {
+            "meeting": meeting,
+            "moderator": moderator,
+            "display_name": display_name,
+            "jitsi_url": meeting.jitsi_url(display_name),
+            "jitsi_base_url": settings.JITSI_BASE_URL,
+            "jitsi_embed": settings.JITSI_EMBED,
+            "room_config": {
+                "domain": urlsplit(settings.JITSI_BASE_URL).netloc,
+                "roomName": meeting.room_name,
+                "displayName": display_name,
+            },
+        },
+    )

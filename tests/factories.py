@@ -1,0 +1,45 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.models import User
+from meetings import credentials
+from meetings.models import Meeting
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    timezone = "Europe/Berlin"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    host = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Meeting {n}")
+    description = "Agenda: updates and next steps."
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=1)).replace(second=0, microsecond=0)
+    )
+    duration = 60
+    timezone = "Europe/Berlin"
+    meeting_id = factory.LazyFunction(credentials.new_meeting_id)
+    passcode = factory.LazyFunction(credentials.new_passcode)
+    invitation_token = factory.LazyFunction(credentials.new_invitation_token)
+    access_token = factory.LazyFunction(credentials.new_access_token)
