@@ -13,6 +13,7 @@ DURATION_PRESETS = [15, 30, 45, 60, 90, 120]
 CUSTOM = "custom"
 # A start a few minutes ago is still "now": the host picked the current time.
 PAST_START_GRACE = timedelta(minutes=10)
+NAME_REQUIRED = "Enter the name others will see."
 
 
 def _duration_label(minutes: int) -> str:
@@ -48,12 +49,13 @@ class MeetingForm(forms.Form):
         required=False,
     )
     passcode = forms.CharField(
-        max_length=10,
         required=False,
         strip=True,
         validators=[validate_passcode],
         help_text="4 to 10 digits. Leave empty to have one generated.",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 10}
+        ),
     )
 
     def __init__(self, *args, instance: Meeting | None = None, user=None, **kwargs):
@@ -131,7 +133,12 @@ class JoinByIdForm(forms.Form):
             render_value=False, attrs={"inputmode": "numeric", "autocomplete": "off"}
         ),
     )
-    name = forms.CharField(label="Your name", max_length=200, required=False)
+    name = forms.CharField(
+        label="Your name",
+        max_length=200,
+        required=False,
+        error_messages={"required": NAME_REQUIRED},
+    )
 
     def __init__(self, *args, name_required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,7 +155,9 @@ class JoinByIdForm(forms.Form):
 
 
 class JoinNameForm(forms.Form):
-    name = forms.CharField(label="Your name", max_length=200)
+    name = forms.CharField(
+        label="Your name", max_length=200, error_messages={"required": NAME_REQUIRED}
+    )
 
     def clean_name(self) -> str:
         return clean_display_name(self.cleaned_data["name"], required=True)
@@ -158,7 +167,7 @@ def clean_display_name(value: str, required: bool) -> str:
     name = " ".join((value or "").split())
     if not name:
         if required:
-            raise forms.ValidationError("Enter the name others will see.")
+            raise forms.ValidationError(NAME_REQUIRED)
         return ""
     if len(name) > NAME_MAX_LENGTH:
         raise forms.ValidationError(f"Keep your name to {NAME_MAX_LENGTH} characters or fewer.")

@@ -4,7 +4,11 @@ from tests.factories import PASSWORD, MeetingFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
+def _test_settings(settings):
+    # Tests speak plain http to the test client and the live server.
+    settings.SECURE_SSL_REDIRECT = False
+    # Hashing passwords for real takes most of a test's time and proves nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The manifest storage needs `collectstatic`; tests read the source files.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -1,0 +1,237 @@
+import json
+from urllib.parse import unquote
+
+import pytest
+from django.urls import reverse
+
+from meetings import services
+from tests.factories import MeetingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+JOIN = reverse("join:by_id")
+
+
+def _room(meeting):
+    return reverse("meetings:room", args=[meeting.meeting_id])
+
+
+def _share(meeting):
+    return reverse("join:share", args=[meeting.invitation_token])
+
+
+def _display_name_in(room_page: str) -> str:
+    fragment = room_page.split("#userInfo.displayName=", 1)[1].split('"', 1)[0]
+    return json.loads(unquote(fragment))
+
+
+# The home page
+
+
+def test_visitors_see_join_form_and_sign_up(client):
+    page = client.get(reverse("home")).text
+    assert "Join a meeting" in page and 'name="meeting_id"' in page and 'name="passcode"' in page
+    assert reverse("accounts:signup") in page and reverse("accounts:login") in page
+
+
+def test_users_see_their_upcoming_meetings_and_new_meeting(host_client, meeting):
+    page = host_client.get(reverse("home")).text
+    assert meeting.title in page and "New meeting" in page
+
+
+# Share link
+
+
+def test_share_link_shows_the_meeting_without_asking_a_passcode(client, meeting):
+    page = client.get(_share(meeting)).text
+    assert meeting.title in page and meeting.host.display_name in page
+    assert "Join meeting now" in page
+    assert 'name="passcode"' not in page
+    assert "(Europe/Berlin)" in page
+
+
+def test_share_link_join_asks_a_name_and_leads_to_the_room(client, meeting):
+    response = client.post(_share(meeting), {"name": "  Grace   Hopper "})
+    assert response["Location"] == _room(meeting)
+    page = client.get(_room(meeting)).text
+    assert _display_name_in(page) == "Grace Hopper"
+
+
+def test_share_link_prefills_a_users_display_name(client, meeting):
+    client.force_login(UserFactory(first_name="Alan", last_name="Turing"))
+    assert 'value="Alan Turing"' in client.get(_share(meeting)).text
+
+
+@pytest.mark.parametrize("name", ["", "   ", "y" * 81])
+def test_share_link_refuses_bad_names(client, meeting, name):
+    response = client.post(_share(meeting), {"name": name})
+    assert response.status_code == 400
+    assert client.get(_room(meeting)).status_code == 302
+
+
+def test_unknown_share_link_is_not_found(client, meeting):
+    response = client.get(reverse("join:share", args=["nope" + meeting.invitation_token]))
+    assert response.status_code == 404
+    assert "Invitation link not found" in response.text
+
+
+def test_share_link_get_changes_nothing(client, meeting):
+    client.get(_share(meeting))
+    assert client.get(_room(meeting)).status_code == 302
+
+
+def test_cancelled_meeting_cannot_be_joined_by_link(client, meeting):
+    services.meeting_cancel(meeting=meeting)
+    response = client.post(_share(meeting), {"name": "Late"})
+    assert response.status_code == 410
+    assert "This meeting was cancelled on" in response.text
+    assert "(Europe/Berlin)" in response.text
+    assert client.get(_room(meeting)).status_code == 302
+
+
+def test_ended_meeting_cannot_be_joined_by_link_or_room(client, meeting):
+    client.post(_share(meeting), {"name": "Early"})
+    services.meeting_end(meeting=services.meeting_start(meeting=meeting))
+    response = client.get(_share(meeting))
+    assert response.status_code == 410
+    assert "This meeting ended on" in response.text
+    assert client.get(_room(meeting)).status_code == 410
+
+
+# Meeting ID and passcode
+
+
+@pytest.mark.parametrize("typed", ["{}", "{:09d}", "{} ", "{: }"])
+def test_join_by_id_accepts_the_id_in_any_layout(client, meeting, typed):
+    digits = f"{meeting.meeting_id:09d}"
+    layouts = {
+        "{}": meeting.formatted_meeting_id,
+        "{:09d}": digits,
+        "{} ": f" {digits[:3]} {digits[3:6]} {digits[6:]} ",
+        "{: }": f"{digits[:3]}-{digits[3:6]} {digits[6:]}",
+    }
+    response = client.post(
+        JOIN, {"meeting_id": layouts[typed], "passcode": "012345", "name": "Visitor"}
+    )
+    assert response["Location"] == _room(meeting)
+
+
+def test_passcode_keeps_its_leading_zero(client, meeting):
+    response = client.post(
+        JOIN, {"meeting_id": meeting.meeting_id, "passcode": "12345", "name": "Visitor"}
+    )
+    assert response.status_code == 403
+
+
+def test_unknown_meeting_id_says_room_not_found_and_keeps_the_id(client, meeting):
+    response = client.post(JOIN, {"meeting_id": "111-222-333", "passcode": "012345", "name": "V"})
+    assert response.status_code == 404
+    assert "Meeting room not found." in response.text
+    assert 'value="111-222-333"' in response.text
+
+
+def test_wrong_passcode_says_incorrect_password_and_keeps_the_id(client, meeting):
+    response = client.post(
+        JOIN, {"meeting_id": meeting.formatted_meeting_id, "passcode": "999999", "name": "V"}
+    )
+    assert response.status_code == 403
+    assert "Incorrect meeting password." in response.text
+    assert f'value="{meeting.formatted_meeting_id}"' in response.text
+    assert client.get(_room(meeting)).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"meeting_id": "12-34", "passcode": "1234", "name": "V"}, "A meeting ID is 9 digits"),
+        ({"meeting_id": "123456789", "passcode": "", "name": "V"}, "This field is required."),
+        ({"meeting_id": "123456789", "passcode": "1234", "name": " "}, "Enter the name"),
+    ],
+)
+def test_malformed_join_input_is_explained(client, data, message):
+    response = client.post(JOIN, data)
+    assert response.status_code == 400
+    assert message in response.text
+
+
+def test_users_join_under_their_display_name_by_default(client, meeting):
+    visitor = UserFactory(first_name="Katherine", last_name="Johnson")
+    client.force_login(visitor)
+    assert 'value="Katherine Johnson"' in client.get(JOIN).text
+
+
+def test_join_form_is_prefilled_from_the_room_redirect(client, meeting):
+    response = client.get(_room(meeting))
+    assert response["Location"] == f"{JOIN}?meeting_id={meeting.formatted_meeting_id}"
+    assert f'value="{meeting.formatted_meeting_id}"' in client.get(response["Location"]).text
+
+
+def test_right_passcode_for_a_closed_meeting_explains_it_ended(client, meeting):
+    services.meeting_cancel(meeting=meeting)
+    response = client.post(
+        JOIN, {"meeting_id": meeting.meeting_id, "passcode": "012345", "name": "V"}
+    )
+    assert response.status_code == 410
+    assert "This meeting was cancelled" in response.text
+
+
+# The room
+
+
+def test_room_needs_a_join_flow(client, meeting):
+    response = client.get(_room(meeting))
+    assert response.status_code == 302
+
+
+def test_room_for_the_host_uses_the_display_name_and_offers_share(host_client, meeting, user):
+    page = host_client.get(_room(meeting)).text
+    assert _display_name_in(page) == "Ada Lovelace"
+    assert 'id="share-dialog"' in page and meeting.title in page
+
+
+def test_room_name_is_the_secret_room_not_the_id_alone(host_client, meeting, settings):
+    settings.JITSI_BASE_URL = "https://jitsi.internal.example"
+    page = host_client.get(_room(meeting)).text
+    assert f"https://jitsi.internal.example/{meeting.room_name}#" in page
+    assert meeting.access_token in page
+
+
+def test_room_embeds_jitsi_when_configured(host_client, meeting, settings):
+    settings.JITSI_EMBED = True
+    page = host_client.get(_room(meeting)).text
+    assert "https://meet.jit.si/external_api.js" in page
+    config = json.loads(
+        page.split('id="room-config" type="application/json">', 1)[1].split("</script>", 1)[0]
+    )
+    assert config == {
+        "domain": "meet.jit.si",
+        "roomName": meeting.room_name,
+        "displayName": "Ada Lovelace",
+    }
+    settings.JITSI_EMBED = False
+    assert "external_api.js" not in host_client.get(_room(meeting)).text
+
+
+def test_rotating_the_access_token_sends_joined_people_back(client, meeting):
+    client.post(_share(meeting), {"name": "Guest"})
+    assert client.get(_room(meeting)).status_code == 200
+    services.meeting_rotate_access_token(meeting=meeting)
+    assert client.get(_room(meeting)).status_code == 302
+
+
+def test_joining_one_meeting_does_not_open_another(client, meeting):
+    other = MeetingFactory()
+    client.post(_share(meeting), {"name": "Guest"})
+    assert client.get(_room(other)).status_code == 302
+
+
+def test_unknown_room_is_not_found(client):
+    response = client.get("/meetings/123456780/room/")
+    assert response.status_code == 404
+    assert "Meeting room not found" in response.text
+
+
+def test_room_runs_a_constant_number_of_queries(client, meeting, django_assert_num_queries):
+    client.post(_share(meeting), {"name": "Guest"})
+    with django_assert_num_queries(2):  # session, meeting with host
+        client.get(_room(meeting))

@@ -1,0 +1,311 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from meetings.models import Meeting
+from tests.factories import MeetingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(name, meeting):
+    return reverse(f"meetings:{name}", args=[meeting.meeting_id])
+
+
+# Creating
+
+
+def test_create_schedules_and_opens_the_share_dialog(host_client, user, settings):
+    settings.SITE_URL = "https://meet.example.com"
+    day = (timezone.now() + timedelta(days=5)).date().isoformat()
+    response = host_client.post(
+        reverse("meetings:create"),
+        {
+            "title": "Kick-off",
+            "description": "First call",
+            "date": day,
+            "time": "10:00",
+            "timezone": "Europe/Berlin",
+            "duration_preset": "45",
+            "passcode": "",
+        },
+    )
+    meeting = Meeting.objects.get()
+    assert meeting.host == user and meeting.duration == 45
+    assert response["Location"] == _url("detail", meeting) + "?created=1"
+
+    page = host_client.get(response["Location"]).text
+    assert "data-open-on-load" in page
+    assert meeting.formatted_meeting_id in page
+    assert meeting.passcode in page
+    assert f"https://meet.example.com/join/{meeting.invitation_token}/" in page
+    assert "Copy link" in page and "data-share" in page and "Start meeting" in page
+
+
+def test_create_with_bad_input_shows_errors_and_stores_nothing(host_client):
+    response = host_client.post(
+        reverse("meetings:create"),
+        {
+            "title": "",
+            "date": "not-a-date",
+            "time": "25:00",
+            "timezone": "UTC",
+            "duration_preset": "custom",
+            "duration_custom": "9999",
+            "passcode": "12",
+        },
+    )
+    assert response.status_code == 200
+    for message in [
+        "This field is required.",
+        "Enter a valid date.",
+        "Enter a valid time.",
+        "A passcode is 4 to 10 digits",
+    ]:
+        assert message in response.text
+    assert not Meeting.objects.exists()
+
+
+def test_create_needs_login(client):
+    response = client.get(reverse("meetings:create"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+# Listing
+
+
+def test_list_shows_upcoming_first_in_the_viewers_time_zone(host_client, user):
+    soon = MeetingFactory(
+        host=user,
+        title="Soon",
+        starts_at=timezone.now().replace(microsecond=0) + timedelta(hours=2),
+    )
+    later = MeetingFactory(host=user, title="Later", starts_at=soon.starts_at + timedelta(days=1))
+    MeetingFactory(host=user, title="Long ago", starts_at=timezone.now() - timedelta(days=3))
+    MeetingFactory(title="Someone else's")
+
+    page = host_client.get(reverse("meetings:list")).text
+    assert page.index("Soon") < page.index("Later")
+    assert "Long ago" not in page and "Someone else" not in page
+    local = timezone.localtime(soon.starts_at, soon.zone)  # the user's zone is Europe/Berlin
+    assert local.strftime("%H:%M") in page
+    assert later.formatted_meeting_id in page
+
+
+def test_past_filter_lists_ended_cancelled_and_elapsed_meetings(host_client, user):
+    MeetingFactory(host=user, title="Elapsed", starts_at=timezone.now() - timedelta(days=3))
+    MeetingFactory(host=user, title="Called off", status=Meeting.Status.CANCELLED)
+    MeetingFactory(host=user, title="Still ahead")
+    page = host_client.get(reverse("meetings:list"), {"when": "past"}).text
+    assert "Elapsed" in page and "Called off" in page
+    assert "Still ahead" not in page
+
+
+def test_all_filter_lists_upcoming_then_most_recent_past(host_client, user):
+    now = timezone.now()
+    MeetingFactory(host=user, title="Past-old", starts_at=now - timedelta(days=9))
+    MeetingFactory(host=user, title="Past-recent", starts_at=now - timedelta(days=2))
+    MeetingFactory(host=user, title="Next-week", starts_at=now + timedelta(days=7))
+    MeetingFactory(host=user, title="Tomorrow", starts_at=now + timedelta(days=1))
+    page = host_client.get(reverse("meetings:list"), {"when": "all"}).text
+    order = [page.index(t) for t in ["Tomorrow", "Next-week", "Past-recent", "Past-old"]]
+    assert order == sorted(order)
+
+
+def test_status_filter_and_title_search(host_client, user):
+    MeetingFactory(host=user, title="Budget review", status=Meeting.Status.ACTIVE)
+    MeetingFactory(host=user, title="Budget planning")
+    MeetingFactory(host=user, title="Retro", status=Meeting.Status.ACTIVE)
+    page = host_client.get(
+        reverse("meetings:list"), {"when": "all", "status": "active", "q": "budget"}
+    ).text
+    assert "Budget review" in page
+    assert "Budget planning" not in page and "Retro" not in page
+
+
+def test_list_paginates(host_client, user):
+    MeetingFactory.create_batch(25, host=user)
+    first = host_client.get(reverse("meetings:list"))
+    assert first.text.count("data-meeting-id=") == 20
+    assert "Page 1 of 2" in first.text
+    second = host_client.get(reverse("meetings:list"), {"page": 2})
+    assert second.text.count("data-meeting-id=") == 5
+
+
+def test_list_with_nonsense_filters_still_answers(host_client, user):
+    MeetingFactory(host=user)
+    response = host_client.get(
+        reverse("meetings:list"), {"when": "someday", "status": "??", "page": "x"}
+    )
+    assert response.status_code == 200
+
+
+def test_row_menu_offers_open_edit_copy_and_cancel(host_client, meeting):
+    page = host_client.get(reverse("meetings:list")).text
+    for label in ["Open", "Edit", "Copy link", "Cancel meeting"]:
+        assert label in page
+    assert f'data-copy="{meeting.share_url}"' in page
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_list_runs_a_constant_number_of_queries(
+    host_client, user, count, django_assert_num_queries
+):
+    MeetingFactory.create_batch(count, host=user)
+    # session, user, count, page
+    with django_assert_num_queries(4):
+        response = host_client.get(reverse("meetings:list"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_home_runs_a_constant_number_of_queries(
+    host_client, user, count, django_assert_num_queries
+):
+    MeetingFactory.create_batch(count, host=user)
+    with django_assert_num_queries(3):
+        host_client.get(reverse("home"))
+
+
+# Detail and authorization
+
+
+def test_detail_shows_credentials_and_allowed_actions(host_client, meeting):
+    page = host_client.get(_url("detail", meeting)).text
+    assert meeting.formatted_meeting_id in page and "012345" in page
+    assert "Edit or reschedule" in page and "Start meeting" in page
+    assert "End meeting" not in page
+
+
+def test_detail_runs_a_constant_number_of_queries(host_client, meeting, django_assert_num_queries):
+    with django_assert_num_queries(3):
+        host_client.get(_url("detail", meeting))
+
+
+@pytest.mark.parametrize("name", ["detail", "edit", "cancel"])
+def test_someone_elses_meeting_is_not_found(client, meeting, name):
+    client.force_login(UserFactory())
+    assert client.get(_url(name, meeting)).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["start", "end", "cancel", "regenerate_link", "rotate_room"])
+def test_someone_else_cannot_change_a_meeting(client, meeting, name):
+    client.force_login(UserFactory())
+    before = Meeting.objects.values().get(pk=meeting.pk)
+    assert client.post(_url(name, meeting)).status_code == 404
+    assert Meeting.objects.values().get(pk=meeting.pk) == before
+
+
+def test_staff_may_open_every_meeting(client, meeting, staff_user):
+    client.force_login(staff_user)
+    assert client.get(_url("detail", meeting)).status_code == 200
+
+
+def test_unknown_meeting_is_not_found(host_client):
+    assert host_client.get("/meetings/999999999/").status_code == 404
+    assert host_client.get("/meetings/12345/").status_code == 404
+
+
+# Editing and the lifecycle
+
+
+def test_edit_reschedules(host_client, meeting):
+    day = (timezone.now() + timedelta(days=10)).date().isoformat()
+    response = host_client.post(
+        _url("edit", meeting),
+        {
+            "title": "Weekly sync (moved)",
+            "description": "",
+            "date": day,
+            "time": "16:15",
+            "timezone": "Europe/Berlin",
+            "duration_preset": "custom",
+            "duration_custom": "50",
+            "passcode": "987654",
+        },
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.title == "Weekly sync (moved)"
+    assert meeting.local_starts_at.strftime("%Y-%m-%d %H:%M") == f"{day} 16:15"
+    assert (meeting.duration, meeting.passcode) == (50, "987654")
+
+
+def test_edit_with_bad_input_changes_nothing(host_client, meeting):
+    before = Meeting.objects.values().get(pk=meeting.pk)
+    response = host_client.post(_url("edit", meeting), {"title": "", "passcode": "1"})
+    assert response.status_code == 200
+    assert Meeting.objects.values().get(pk=meeting.pk) == before
+
+
+def test_edit_keeps_an_unchanged_start_even_if_it_has_passed(host_client, user):
+    started = timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=30)
+    meeting = MeetingFactory(host=user, starts_at=started, duration=120)
+    local = meeting.local_starts_at
+    response = host_client.post(
+        _url("edit", meeting),
+        {
+            "title": "Renamed",
+            "date": local.date().isoformat(),
+            "time": local.strftime("%H:%M"),
+            "timezone": meeting.timezone,
+            "duration_preset": "120",
+            "passcode": meeting.passcode,
+        },
+    )
+    assert response.status_code == 302
+
+
+def test_edit_of_an_ended_meeting_is_refused_clearly(host_client, user):
+    meeting = MeetingFactory(host=user, status=Meeting.Status.ENDED)
+    response = host_client.get(_url("edit", meeting))
+    assert response.status_code == 409
+    assert "This meeting is ended and can no longer be edited." in response.text
+
+
+def test_start_opens_the_room_and_end_closes_it(host_client, meeting):
+    response = host_client.post(_url("start", meeting))
+    assert response["Location"] == _url("room", meeting)
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.ACTIVE
+    room = host_client.get(_url("room", meeting)).text
+    assert "End meeting" in room
+    host_client.post(_url("end", meeting))
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.ENDED
+
+
+def test_forbidden_transition_answers_409_with_a_message(host_client, meeting):
+    response = host_client.post(_url("end", meeting))
+    assert response.status_code == 409
+    assert "This meeting is scheduled and cannot be ended." in response.text
+
+
+@pytest.mark.parametrize("name", ["start", "end", "regenerate_link", "rotate_room"])
+def test_get_never_changes_a_meeting(host_client, meeting, name):
+    before = Meeting.objects.values().get(pk=meeting.pk)
+    assert host_client.get(_url(name, meeting)).status_code == 405
+    assert Meeting.objects.values().get(pk=meeting.pk) == before
+
+
+def test_cancel_asks_for_confirmation_then_cancels(host_client, meeting):
+    page = host_client.get(_url("cancel", meeting))
+    assert page.status_code == 200 and "Cancel “Weekly sync”?" in page.text
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.SCHEDULED
+
+    host_client.post(_url("cancel", meeting))
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.CANCELLED and meeting.cancelled_at
+
+
+def test_regenerated_link_replaces_the_old_one(host_client, client, meeting):
+    old = meeting.invitation_token
+    host_client.post(_url("regenerate_link", meeting))
+    meeting.refresh_from_db()
+    assert meeting.invitation_token != old
+    assert client.get(reverse("join:share", args=[old])).status_code == 404
+    assert client.get(reverse("join:share", args=[meeting.invitation_token])).status_code == 200

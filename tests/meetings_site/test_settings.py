@@ -1,0 +1,55 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "SECRET_KEY": "a-production-secret-that-is-long-enough-and-random-0123456789abcdef",
+    "DEBUG": "false",
+    "ALLOWED_HOSTS": "meet.example.com",
+    "SITE_URL": "https://meet.example.com",
+}
+
+
+def _check_deploy(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DEBUG"}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_settings_pass_the_deployment_checks():
+    result = _check_deploy(**PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deployment_checks_catch_a_missing_secret_key_and_plain_http_links():
+    result = _check_deploy(**(PRODUCTION | {"SECRET_KEY": "", "SITE_URL": "http://x.example"}))
+    assert result.returncode != 0
+    assert "meetings_site.E001" in result.stderr and "meetings_site.E002" in result.stderr
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_content_security_policy(client):
+    response = client.get(reverse("home"))
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self' https://meet.jit.si" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_health_check_answers_plain_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.text == "ok"
