@@ -43,4 +43,4 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .test-db.sqlite3* bench/.work
+	rm -rf $(VENV) staticfiles .pytest_cache bench/.work

@@ -1,4 +1,5 @@
 import json
+import uuid
 import zoneinfo
 from datetime import timedelta
 from urllib.parse import quote
@@ -61,6 +62,11 @@ class Meeting(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    # The calendar event's UID, stable for the meeting's life, and the RFC 5545
+    # SEQUENCE, raised on every change that calendars must pick up.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0, editable=False)
 
     meeting_id = models.PositiveIntegerField("meeting ID", unique=True, editable=False)
     passcode = models.CharField(max_length=10)

@@ -4,7 +4,9 @@ Every difference between deployments is an environment variable (read here
 once, through django-environ); `.env.example` lists and explains them all.
 """
 
+import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import environ
@@ -39,6 +41,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "contacts",
     "meetings",
@@ -87,8 +91,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-    # A file, not memory, so that tests with several threads share one database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # A file, not memory, so that tests with several threads share one database;
+    # one per process, so that test runs side by side do not collide.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"meetings-test-{os.getpid()}.sqlite3")
+    }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -118,9 +125,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Mail: the SMTP server from the environment, the console when none is set.
+# Mail. Every message goes through ConfiguredEmailBackend, which uses the
+# MailSettings row that staff edit in the admin when it is enabled, and else
+# MAIL_FALLBACK_BACKEND with the SMTP_* variables below. Without SMTP_HOST or
+# EMAIL_BACKEND, mail is printed to the console (and a warning says so).
+EMAIL_BACKEND = "invitations.backends.ConfiguredEmailBackend"
 SMTP_HOST = env.str("SMTP_HOST", default="")
-EMAIL_BACKEND = env.str(
+MAIL_FALLBACK_BACKEND = env.str(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.smtp.EmailBackend"
     if SMTP_HOST
@@ -130,13 +141,26 @@ EMAIL_HOST = SMTP_HOST or "localhost"
 EMAIL_PORT = env.int("SMTP_PORT", default=587)
 EMAIL_HOST_USER = env.str("SMTP_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("SMTP_PASS", default="")
-EMAIL_USE_TLS = env.bool("SMTP_STARTTLS", default=EMAIL_PORT == 587)
 EMAIL_USE_SSL = env.bool("SMTP_SSL", default=EMAIL_PORT == 465)
+EMAIL_USE_TLS = env.bool("SMTP_STARTTLS", default=EMAIL_PORT == 587 and not EMAIL_USE_SSL)
 EMAIL_TIMEOUT = env.int("SMTP_TIMEOUT", default=15)
 SMTP_FROM = env.str("SMTP_FROM", default="meetings@localhost")
 SMTP_FROM_NAME = env.str("SMTP_FROM_NAME", default="Meetings")
 DEFAULT_FROM_EMAIL = f"{SMTP_FROM_NAME} <{SMTP_FROM}>"
 SERVER_EMAIL = SMTP_FROM
+ANYMAIL = env.json("ANYMAIL", default={})
+# Fernet keys (comma-separated, newest first) that encrypt the SMTP password
+# stored in MailSettings; older keys still decrypt, so keys can be rotated.
+MAIL_ENCRYPTION_KEYS = env.list("MAIL_ENCRYPTION_KEYS", default=[])
+
+# Delivery of invitations: retries of temporary failures with growing delays.
+MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=6)
+MAIL_RETRY_BASE_SECONDS = env.int("MAIL_RETRY_BASE_SECONDS", default=30)
+# A message "sending" for longer than this was lost with its worker: queue it again.
+MAIL_SENDING_TIMEOUT_SECONDS = env.int("MAIL_SENDING_TIMEOUT_SECONDS", default=600)
+
+# Background work: the database queue, drained by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Video rooms.
 JITSI_BASE_URL = env.str("JITSI_BASE_URL", default="https://meet.jit.si").rstrip("/")
