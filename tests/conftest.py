@@ -1,6 +1,7 @@
 import pytest
 
 from tests.factories import PASSWORD, MeetingFactory, UserFactory
+from tests.smtp import SilentServer, SMTPServer
 
 
 @pytest.fixture(autouse=True)
@@ -40,3 +41,45 @@ def meeting(user):
 @pytest.fixture
 def staff_user(db):
     return UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
+
+
+def _send_mail_to(settings, port: int, timeout: int = 5) -> None:
+    settings.EMAIL_BACKEND = "invitations.backends.ConfiguredEmailBackend"
+    settings.MAIL_FALLBACK_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = timeout
+
+
+@pytest.fixture(scope="session")
+def _smtp_server_process():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server(_smtp_server_process, settings):
+    """A real SMTP server on a free port, emptied for each test; the site's mail goes to it."""
+    server = _smtp_server_process
+    server.reset()
+    if server.controller is None:
+        server.start()
+    _send_mail_to(settings, server.port)
+    yield server
+    if server.controller is None:
+        server.start()
+
+
+@pytest.fixture
+def silent_smtp_server(settings):
+    """A mail server that accepts the connection and never answers."""
+    server = SilentServer()
+    _send_mail_to(settings, server.port, timeout=1)
+    yield server
+    server.close()

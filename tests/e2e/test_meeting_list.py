@@ -1,0 +1,65 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from meetings.models import Meeting
+from tests.factories import MeetingFactory
+
+pytestmark = pytest.mark.e2e
+
+
+def test_host_copies_the_link_and_cancels_a_meeting_from_the_row_menu(
+    host_page, new_page, user, meeting, live_server, browser_log
+):
+    MeetingFactory(host=user, title="Budget review", starts_at=timezone.now() + timedelta(days=2))
+    share_url = f"{live_server.url}/join/{meeting.invitation_token}/"
+    page = host_page
+    page.get_by_role("link", name="My meetings").click()
+    expect(page).to_have_url(f"{live_server.url}/meetings/")
+    expect(page.locator("tbody tr")).to_have_count(2)
+    row = page.locator(f"tr[data-meeting-id='{meeting.meeting_id}']")
+    menu_button = row.get_by_label("Actions for Weekly sync")
+    menu = row.locator(".menu-items")
+    expect(menu).to_be_hidden()
+
+    menu_button.click()
+    expect(menu).to_be_visible()
+    expect(menu.locator("a, button")).to_have_text(["Open", "Edit", "Copy link", "Cancel meeting"])
+    menu.get_by_role("button", name="Copy link").click()
+    expect(page.locator("p.copied")).to_have_text("Copied to the clipboard.")
+    expect(menu).to_be_hidden()
+    assert page.evaluate("navigator.clipboard.readText()") == share_url
+
+    menu_button.click()
+    menu.get_by_role("link", name="Cancel meeting").click()
+    expect(page).to_have_url(f"{live_server.url}/meetings/{meeting.meeting_id}/cancel/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel “Weekly sync”?")
+    meeting.refresh_from_db()
+    # Opening the confirmation page changes nothing.
+    assert meeting.status == Meeting.Status.SCHEDULED
+    page.get_by_role("button", name="Cancel meeting").click()
+
+    expect(page).to_have_url(f"{live_server.url}/meetings/{meeting.meeting_id}/")
+    expect(page.locator(".messages")).to_have_text("The meeting was cancelled.")
+    expect(page.locator(".badge")).to_have_text("Cancelled")
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.CANCELLED
+
+    page.get_by_role("link", name="My meetings").click()
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody")).to_contain_text("Budget review")
+    page.get_by_role("button", name="All", exact=True).click()
+    expect(row.locator(".badge")).to_have_text("Cancelled")
+    menu_button.click()
+    expect(menu.locator("a, button")).to_have_text(["Open"])
+
+    visitor = new_page()
+    response = visitor.goto(share_url)
+    assert response.status == 410
+    expect(visitor.get_by_role("heading", name="Weekly sync")).to_be_visible()
+    expect(visitor.locator(".lead")).to_contain_text("This meeting was cancelled on")
+    expect(visitor.get_by_text("It can no longer be joined.")).to_be_visible()
+    expect(visitor.get_by_role("button", name="Join meeting now")).to_have_count(0)
+    assert browser_log.errors == []
