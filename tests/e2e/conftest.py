@@ -22,7 +22,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# The browser's own zone: sign-up detects it, and the tests compute dates in it.
+# The browser's own zone, which sign-up detects; the tests spell it out where they rely on it.
 BROWSER_TIMEZONE = "Europe/Berlin"
 
 
@@ -122,10 +122,12 @@ class BrowserLog:
 
     def _on_console(self, message) -> None:
         if message.type == "error":
-            self.console.append((message.text, message.location.get("url", ""), message.page.url))
+            page_url = message.page.url if message.page else ""
+            self.console.append((message.text, message.location.get("url", ""), page_url))
 
     def _on_page_error(self, error) -> None:
-        self.other.append(f"uncaught error on {error.page.url}: {error.error}")
+        page_url = error.page.url if error.page else ""
+        self.other.append(f"uncaught error on {page_url}: {error.error}")
 
     def _on_response(self, response) -> None:
         request = response.request

@@ -64,6 +64,13 @@ def test_new_host_schedules_a_meeting_and_a_visitor_joins_through_the_copied_lin
     share_url = f"{live_server.url}/join/{meeting.invitation_token}/"
     expect(dialog.get_by_test_id("share-url")).to_have_value(share_url)
 
+    # The system share sheet is offered only where the browser has one.
+    share_button = dialog.get_by_role("button", name="Share…")
+    if page.evaluate("typeof navigator.share === 'function'"):
+        expect(share_button).to_be_visible()
+    else:
+        expect(share_button).to_be_hidden()
+
     dialog.get_by_role("button", name="Copy link").click()
     expect(dialog.get_by_role("status")).to_have_text("Copied to the clipboard.")
     assert page.evaluate("navigator.clipboard.readText()") == share_url
