@@ -25,8 +25,13 @@ run: $(VENV)/.installed-run
 	@echo "  Meetings is running at http://$(HOST):$(PORT)/"
 	@echo "  Sign up there for a host account, or create an administrator with:"
 	@echo "    $(BIN)/python manage.py createsuperuser"
+	@echo "  Mail is printed here until you configure it (see docs/mail.md)."
 	@echo
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@# The task worker sends mail in the background; it stops with the server.
+	export DEBUG=$${DEBUG:-true}; \
+	$(BIN)/python manage.py db_worker --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

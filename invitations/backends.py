@@ -31,17 +31,19 @@ def _build(fail_silently: bool, **kwargs) -> tuple[BaseEmailBackend, str | None]
     row = active_mail_settings()
     if row is None:
         return get_connection(settings.MAIL_FALLBACK_BACKEND, fail_silently, **kwargs), None
-    backend = SMTPBackend(
-        host=row.host,
-        port=row.port,
-        username=row.username or None,
-        password=decrypt_secret(row.password_encrypted) if row.username else None,
-        use_tls=row.security == MailSettings.Security.STARTTLS,
-        use_ssl=row.security == MailSettings.Security.SSL,
-        timeout=row.timeout,
-        fail_silently=fail_silently,
-        **kwargs,
-    )
+    options = {
+        "host": row.host,
+        "port": row.port,
+        "username": row.username or None,
+        "password": decrypt_secret(row.password_encrypted) if row.username else None,
+        "use_tls": row.security == MailSettings.Security.STARTTLS,
+        "use_ssl": row.security == MailSettings.Security.SSL,
+        "timeout": row.timeout,
+    }
+    # As with Django's own backends, what a caller passes explicitly wins; None
+    # means "not given" (send_mail() passes username=None, password=None).
+    options.update({name: value for name, value in kwargs.items() if value is not None})
+    backend = SMTPBackend(fail_silently=fail_silently, **options)
     sender = formataddr((row.from_name, row.from_email)) if row.from_email else None
     return backend, sender
 

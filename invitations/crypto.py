@@ -46,4 +46,13 @@ def decrypt_secret(token: str) -> str:
 
 def rotate_secret(token: str) -> str:
     """Re-encrypt with the newest key (after adding a key at the front of the list)."""
-    return _fernet().rotate(token.encode()).decode() if token else ""
+    if not token:
+        return ""
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken as error:
+        raise SecretKeyError(
+            "The stored SMTP password cannot be decrypted with MAIL_ENCRYPTION_KEYS, so it "
+            "cannot be re-encrypted. Keep the key it was saved with in the list (after the "
+            "new one) until the rotation is done, or enter the password again."
+        ) from error

@@ -60,7 +60,9 @@ class Invitation(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set together when a worker takes the invitation to send; see invitations.delivery.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=32, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -102,9 +104,7 @@ class JoinToken(models.Model):
     token exists in that email alone; resending or revoking deletes them all.
     """
 
-    invitation = models.ForeignKey(
-        Invitation, on_delete=models.CASCADE, related_name="join_tokens"
-    )
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="join_tokens")
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,3 +1,6 @@
+from django.urls import register_converter
+
+
 class MeetingIdConverter:
     """Nine digits, first not zero: anything else never reaches a view."""
 
@@ -8,3 +11,7 @@ class MeetingIdConverter:
 
     def to_url(self, value: int) -> str:
         return f"{int(value):09d}"
+
+
+# Registered once, here, for every URLconf that imports this module.
+register_converter(MeetingIdConverter, "meeting_id")

@@ -33,11 +33,11 @@ class MeetingQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(Meeting.past_condition(now))
 
-    def visible_to(self, user):
-        """The meetings a user may open: their own; staff see every meeting."""
-        if user.is_staff:
-            return self
-        return self.filter(host=user)
+    def for_participant(self, user):
+        """The meetings a user hosts or is invited to (with a live invitation)."""
+        return self.filter(
+            Q(host=user) | Q(invitations__user=user, invitations__revoked_at__isnull=True)
+        ).distinct()
 
 
 class Meeting(models.Model):

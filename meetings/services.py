@@ -7,15 +7,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from invitations import services as invitation_services
 from meetings import credentials
+from meetings.exceptions import TransitionError
 from meetings.models import Meeting
+
+__all__ = ["TransitionError"]
 
 # A 9-digit ID space holds 900 million meetings; a collision is rare, ten in a row is a bug.
 _GENERATION_ATTEMPTS = 10
-
-
-class TransitionError(Exception):
-    """A status change the meeting's lifecycle does not allow."""
 
 
 def _save_with_fresh(meeting: Meeting, field: str, draw: Callable[[], object]) -> None:
@@ -84,14 +84,26 @@ def meeting_update(
         raise TransitionError(
             f"This meeting is {meeting.get_status_display().lower()} and can no longer be edited."
         )
-    meeting.title = title
-    meeting.description = description
-    meeting.starts_at = starts_at
-    meeting.duration = duration
-    meeting.timezone = timezone_name
-    meeting.passcode = passcode
+    changes = {
+        "title": title,
+        "description": description,
+        "starts_at": starts_at,
+        "duration": duration,
+        "timezone": timezone_name,
+        "passcode": passcode,
+    }
+    changed = {name for name, value in changes.items() if getattr(meeting, name) != value}
+    for name, value in changes.items():
+        setattr(meeting, name, value)
+    if changed:
+        # Everything here reaches invitees' calendars or emails: a new SEQUENCE.
+        meeting.sequence += 1
     meeting.full_clean(exclude=["host", "ends_at"])
     meeting.save()
+    if changed:
+        invitation_services.invitations_notify_change(
+            meeting=meeting, rescheduled=bool({"starts_at", "duration"} & changed)
+        )
     return meeting
 
 
@@ -131,7 +143,9 @@ def meeting_cancel(*, meeting: Meeting) -> Meeting:
     meeting = _transition(meeting, {Meeting.Status.SCHEDULED, Meeting.Status.ACTIVE}, "cancelled")
     meeting.status = Meeting.Status.CANCELLED
     meeting.cancelled_at = timezone.now()
-    meeting.save(update_fields=["status", "cancelled_at", "updated_at"])
+    meeting.sequence += 1
+    meeting.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
+    invitation_services.invitations_notify_cancel(meeting=meeting)
     return meeting
 
 

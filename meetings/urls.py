@@ -1,9 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from meetings import views
-from meetings.converters import MeetingIdConverter
-
-register_converter(MeetingIdConverter, "meeting_id")
+from meetings import converters, views  # noqa: F401  (converters registers <meeting_id:>)
 
 app_name = "meetings"
 

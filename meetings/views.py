@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, When
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,10 @@ def home(request):
     context = {"join_form": _join_form(request)}
     if request.user.is_authenticated:
         context["upcoming"] = (
-            Meeting.objects.filter(host=request.user).upcoming().select_related("host")[:5]
+            Meeting.objects.for_participant(request.user)
+            .upcoming()
+            .select_related("host")
+            .order_by("starts_at")[:5]
         )
     return render(request, "meetings/home.html", context)
 
@@ -46,7 +49,7 @@ def meeting_list(request):
     params = filters.cleaned_data if filters.is_valid() else {}
     when = params.get("when") or "upcoming"
 
-    meetings = Meeting.objects.filter(host=request.user).select_related("host")
+    meetings = Meeting.objects.for_participant(request.user).select_related("host")
     if when == "upcoming":
         meetings = meetings.upcoming().order_by("starts_at", "pk")
     elif when == "past":
@@ -91,17 +94,37 @@ def meeting_create(request):
         )
         messages.success(request, "Your meeting is scheduled.")
         return redirect(reverse("meetings:detail", args=[meeting.meeting_id]) + "?created=1")
-    return render(request, "meetings/form.html", {"form": form, "meeting": None})
+    return render(
+        request, "meetings/form.html", {"form": form, "meeting": None}, status=_form_status(form)
+    )
 
 
 @login_required
 @require_GET
 def meeting_detail(request, meeting_id: int):
-    meeting = get_manageable_meeting(request, meeting_id)
+    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
+    if meeting is None:
+        raise Http404("Meeting not found")
+    if can_manage(request.user, meeting):
+        return _host_detail(request, meeting)
+    invitation = meeting.invitations.filter(user=request.user, revoked_at__isnull=True).first()
+    if invitation is None:
+        raise Http404("Meeting not found")
+    return render(
+        request, "meetings/detail_invitee.html", {"meeting": meeting, "invitation": invitation}
+    )
+
+
+def _host_detail(request, meeting: Meeting, *, status: int = 200):
     return render(
         request,
         "meetings/detail.html",
-        {"meeting": meeting, "open_share": request.GET.get("created") == "1"},
+        {
+            "meeting": meeting,
+            "invitations": list(meeting.invitations.all()),
+            "open_share": request.GET.get("created") == "1",
+        },
+        status=status,
     )
 
 
@@ -132,14 +155,21 @@ def meeting_edit(request, meeting_id: int):
             return _refuse(request, meeting, str(error))
         messages.success(request, "The meeting was updated.")
         return redirect(meeting)
-    return render(request, "meetings/form.html", {"form": form, "meeting": meeting})
+    return render(
+        request, "meetings/form.html", {"form": form, "meeting": meeting}, status=_form_status(form)
+    )
+
+
+def _form_status(form) -> int:
+    """400 for a form sent back with errors, 200 for a fresh one."""
+    return 400 if form.is_bound else 200
 
 
 def _refuse(request, meeting: Meeting, message: str):
     """The detail page with the reason a change was refused, as 409 Conflict."""
     meeting.refresh_from_db()
     messages.error(request, message)
-    return render(request, "meetings/detail.html", {"meeting": meeting}, status=409)
+    return _host_detail(request, meeting, status=409)
 
 
 def _lifecycle_view(action, done_message: str, *, redirect_to_room: bool = False):
@@ -222,7 +252,7 @@ def join_by_id(request):
 
     throttling.attempt_refund(reservation=reservation)
     if not meeting.is_joinable:
-        return _closed(request, meeting)
+        return closed_response(request, meeting)
     grant_room(request, meeting, form.cleaned_data["name"])
     return redirect("meetings:room", meeting_id=meeting.meeting_id)
 
@@ -232,13 +262,13 @@ def join_by_id(request):
 def join_share_link(request, token: str):
     meeting = Meeting.objects.select_related("host").filter(invitation_token=token).first()
     if meeting is None:
-        return _not_found(
+        return not_found_response(
             request,
             "Invitation link not found",
             "The link may be mistyped, or the host replaced it with a new one.",
         )
     if not meeting.is_joinable:
-        return _closed(request, meeting)
+        return closed_response(request, meeting)
 
     initial = {"name": request.user.display_name} if request.user.is_authenticated else {}
     form = JoinNameForm(request.POST or None, initial=initial)
@@ -252,13 +282,13 @@ def join_share_link(request, token: str):
     return render(request, "meetings/share_link.html", {"meeting": meeting, "form": form})
 
 
-def _not_found(request, title: str, detail: str):
+def not_found_response(request, title: str, detail: str):
     return render(
         request, "meetings/not_found.html", {"title": title, "detail": detail}, status=404
     )
 
 
-def _closed(request, meeting: Meeting):
+def closed_response(request, meeting: Meeting):
     return render(request, "meetings/closed.html", {"meeting": meeting}, status=410)
 
 
@@ -267,7 +297,7 @@ def _closed(request, meeting: Meeting):
 def room(request, meeting_id: int):
     meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
     if meeting is None:
-        return _not_found(
+        return not_found_response(
             request,
             "Meeting room not found",
             "Check the meeting ID with the person who invited you.",
@@ -281,7 +311,7 @@ def room(request, meeting_id: int):
         if display_name is None:
             return redirect(reverse("join:by_id") + f"?meeting_id={meeting.formatted_meeting_id}")
     if not meeting.is_joinable:
-        return _closed(request, meeting)
+        return closed_response(request, meeting)
     return render(
         request,
         "meetings/room.html",

@@ -8,6 +8,8 @@ urlpatterns = [
     path("healthz", meeting_views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("meetings/", include("meetings.urls")),
+    path("contacts/", include("contacts.urls")),
+    path("meetings/", include("invitations.urls")),
     path("join/", include("meetings.join_urls")),
     path("admin/", admin.site.urls),
 ]

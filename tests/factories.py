@@ -43,3 +43,13 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     passcode = factory.LazyFunction(credentials.new_passcode)
     invitation_token = factory.LazyFunction(credentials.new_invitation_token)
     access_token = factory.LazyFunction(credentials.new_access_token)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "contacts.Contact"
+
+    owner = factory.SubFactory(UserFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"contact{n}@example.org")

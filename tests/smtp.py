@@ -21,9 +21,16 @@ class RecordingHandler:
         self.messages: list[EmailMessage] = []
         self.envelopes = []
         self.data_commands = 0
+        self.sessions = 0
         # DATA command number (1-based) → SMTP reply instead of accepting.
         self.replies: dict[int, str] = {}
         self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self.lock:
+            self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:

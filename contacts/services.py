@@ -1,0 +1,181 @@
+"""Writes to a host's address book: one verb each."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from contacts import selectors
+from contacts.csvfiles import ParsedRow
+from contacts.models import Contact
+from contacts.normalization import normalize_email, split_name
+
+DUPLICATE_EMAIL = "You already have a contact with this email address."
+INVALID_EMAIL = "Enter a valid email address."
+# The fields a host edits and an import fills; the email is the key.
+EDITABLE_FIELDS = ("first_name", "last_name", "email", "company", "phone", "notes")
+IMPORTED_FIELDS = ("first_name", "last_name", "company", "phone", "notes")
+
+
+class ImportConflict(Exception):
+    """Contacts changed between the preview and the confirmation of an import."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+
+
+def _validated_email(email: str) -> str:
+    email = normalize_email(email)
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": INVALID_EMAIL}, code="invalid") from None
+    return email
+
+
+def _duplicate_error() -> ValidationError:
+    return ValidationError({"email": DUPLICATE_EMAIL}, code="unique")
+
+
+def _save(contact: Contact) -> None:
+    """Validate and save, reporting a taken address as a form error, never as a 500."""
+    contact.full_clean(exclude=["owner"], validate_constraints=False)
+    duplicate = selectors.contact_with_email(owner=contact.owner, email=contact.email)
+    if duplicate is not None and duplicate.pk != contact.pk:
+        raise _duplicate_error()
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        # Another request took the address between the check and the write.
+        if selectors.contact_with_email(owner=contact.owner, email=contact.email) is not None:
+            raise _duplicate_error() from None
+        raise
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    owner: User,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    company: str = "",
+    phone: str = "",
+    notes: str = "",
+) -> Contact:
+    """Add someone to the owner's address book; the address must be new to it."""
+    contact = Contact(
+        owner=owner,
+        email=_validated_email(email),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        company=company.strip(),
+        phone=phone.strip(),
+        notes=notes.strip(),
+    )
+    _save(contact)
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    contact: Contact,
+    email: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    company: str | None = None,
+    phone: str | None = None,
+    notes: str | None = None,
+) -> Contact:
+    """Change the given fields of a contact; the ones left out (None) stay as they are."""
+    changes = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "company": company,
+        "phone": phone,
+        "notes": notes,
+    }
+    for field, value in changes.items():
+        if value is not None:
+            setattr(contact, field, value.strip())
+    if email is not None:
+        contact.email = _validated_email(email)
+    _save(contact)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> bool:
+    """Remove a contact from the address book; True if deleted, False if archived.
+
+    A contact that was invited is archived instead, so that its invitations keep
+    pointing at it and the meetings' history stays whole.
+    """
+    # The row lock makes a concurrent invitation (which references the row) wait for this.
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if contact.invitations.exists():
+        contact.archived_at = timezone.now()
+        contact.save(update_fields=["archived_at", "updated_at"])
+        return False
+    contact.delete()
+    return True
+
+
+@transaction.atomic
+def contact_get_or_create_for_email(*, owner: User, email: str, name: str = "") -> Contact:
+    """The owner's active contact with this address, created (named after `name`) if missing."""
+    email = _validated_email(email)
+    existing = selectors.contact_with_email(owner=owner, email=email)
+    if existing is not None:
+        return existing
+    first_name, last_name = split_name(name)
+    try:
+        return contact_create(owner=owner, email=email, first_name=first_name, last_name=last_name)
+    except ValidationError:
+        # A concurrent request created the same contact first: use theirs.
+        existing = selectors.contact_with_email(owner=owner, email=email)
+        if existing is None:
+            raise
+        return existing
+
+
+@transaction.atomic
+def contacts_import(*, owner: User, rows: Sequence[Mapping[str, str]]) -> ImportResult:
+    """Create the rows' new contacts and fill in the existing ones (matched by email).
+
+    Rows come validated from the CSV parser. Each is planned again here, against
+    the address book as it is now: it may have changed since the preview.
+    Empty values keep what the contact already has.
+    """
+    parsed = [ParsedRow(number, dict(values)) for number, values in enumerate(rows, start=1)]
+    plan = selectors.import_plan(owner=owner, rows=parsed, lock=True)
+    now = timezone.now()
+    new = [
+        Contact(owner=owner, **{field: row.values.get(field, "") for field in EDITABLE_FIELDS})
+        for row in plan
+        if row.status == selectors.PlannedRow.NEW
+    ]
+    updated = []
+    for row in plan:
+        if row.status == selectors.PlannedRow.UPDATE:
+            for field, _old, value in row.changes:
+                setattr(row.contact, field, value)
+            row.contact.updated_at = now
+            updated.append(row.contact)
+    try:
+        Contact.objects.bulk_create(new)
+    except IntegrityError:
+        raise ImportConflict(
+            "Some of these addresses were added to your contacts meanwhile."
+        ) from None
+    Contact.objects.bulk_update(updated, [*IMPORTED_FIELDS, "updated_at"])
+    return ImportResult(created=len(new), updated=len(updated))

@@ -1,0 +1,94 @@
+"""Calendar files (RFC 5545) for invitations, updates and cancellations (RFC 5546 iTIP)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress
+
+from meetings.models import Meeting
+
+PRODID = "-//Meetings//Meeting invitations//EN"
+
+_PARTSTAT = {
+    "needs_action": "NEEDS-ACTION",
+    "accepted": "ACCEPTED",
+    "tentative": "TENTATIVE",
+    "declined": "DECLINED",
+}
+
+
+@dataclass(frozen=True)
+class Attendee:
+    email: str
+    name: str
+    rsvp: str = "needs_action"
+
+
+def event_uid(meeting: Meeting) -> str:
+    """Stable for the meeting's life: calendars match updates and cancellations by it."""
+    return f"{meeting.uid}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}"
+
+
+def build_calendar(
+    meeting: Meeting,
+    *,
+    method: str,
+    attendee: Attendee | None = None,
+    join_url: str = "",
+) -> bytes:
+    """One VEVENT for the meeting; METHOD REQUEST, CANCEL, or PUBLISH (no attendee)."""
+    cancelled = method == "CANCEL" or meeting.status == Meeting.Status.CANCELLED
+    zone = meeting.zone
+    start = timezone.localtime(meeting.starts_at, zone)
+    host = meeting.host
+    description = _description(meeting, join_url)
+
+    event = Event.new(
+        uid=event_uid(meeting),
+        sequence=meeting.sequence,
+        stamp=timezone.now(),
+        start=start,
+        end=start + timedelta(minutes=meeting.duration),
+        summary=meeting.title,
+        description=description,
+        location=join_url or None,
+        url=join_url or None,
+        organizer=vCalAddress.new(host.email, cn=host.display_name),
+        status="CANCELLED" if cancelled else "CONFIRMED",
+        transparency="OPAQUE",
+    )
+    if attendee is not None:
+        event.add(
+            "attendee",
+            vCalAddress.new(
+                attendee.email,
+                cn=attendee.name or attendee.email,
+                role="REQ-PARTICIPANT",
+                partstat=_PARTSTAT.get(attendee.rsvp, "NEEDS-ACTION"),
+                rsvp=True,
+                cutype="INDIVIDUAL",
+            ),
+        )
+    calendar = Calendar.new(prodid=PRODID, method=method, subcomponents=[event])
+    # Calendar.new adds a random calendar-level UID; only the event's UID matters to clients.
+    calendar.pop("UID", None)
+    # VTIMEZONE with the rules around the meeting only, to keep the file small.
+    calendar.add_missing_timezones(
+        first_date=start.date() - timedelta(days=366), last_date=start.date() + timedelta(days=366)
+    )
+    return calendar.to_ical()
+
+
+def _description(meeting: Meeting, join_url: str) -> str:
+    lines = [meeting.description.strip(), ""] if meeting.description.strip() else []
+    if join_url:
+        lines += [f"Join: {join_url}", ""]
+    lines += [
+        f"Meeting ID: {meeting.formatted_meeting_id}",
+        f"Passcode: {meeting.passcode}",
+        f"Host: {meeting.host.display_name} <{meeting.host.email}>",
+    ]
+    return "\n".join(lines)

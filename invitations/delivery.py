@@ -1,0 +1,207 @@
+"""Delivery of invitation emails: one SMTP connection per batch, a state per invitation.
+
+A worker claims queued invitations with a conditional UPDATE (so two workers,
+or the same task run twice, never take the same one), sends them over one
+connection, and marks each sent only after the server accepted it. Temporary
+failures (no connection, time-outs, 4xx replies) go back to the queue with a
+growing delay; permanent ones (5xx) stop with the server's reply.
+"""
+
+import logging
+import smtplib
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db.models import Q
+from django.utils import timezone
+
+from invitations import tokens
+from invitations.crypto import SecretKeyError
+from invitations.emails import cancellation_email, invitation_email
+from invitations.models import Invitation
+
+log = logging.getLogger(__name__)
+
+Delivery = Invitation.Delivery
+BATCH_SIZE = 500
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    retry_at: datetime | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+class TemporaryFailure(Exception):
+    pass
+
+
+class PermanentFailure(Exception):
+    pass
+
+
+def classify(error: BaseException) -> Exception:
+    """Temporary (worth retrying) or permanent, with a message a host can read."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, reply = next(iter(error.recipients.values()))
+        return _by_code(code, reply)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return _by_code(error.smtp_code, error.smtp_error)
+    if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
+        return TemporaryFailure("The mail server did not answer in time.")
+    if isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError | OSError):
+        return TemporaryFailure(f"Could not reach the mail server: {error}")
+    if isinstance(error, SecretKeyError):
+        return TemporaryFailure(str(error))
+    return PermanentFailure(f"{type(error).__name__}: {error}")
+
+
+def _by_code(code: int, reply: bytes | str) -> Exception:
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+    message = f"{code} {text}".strip()
+    return TemporaryFailure(message) if 400 <= code < 500 else PermanentFailure(message)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=settings.MAIL_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+
+
+def recover_stuck(now: datetime, meeting_pk: int | None = None) -> int:
+    """Queue again what a worker claimed and never finished (it died, or was killed)."""
+    cutoff = now - timedelta(seconds=settings.MAIL_SENDING_TIMEOUT_SECONDS)
+    stuck = Invitation.objects.filter(delivery_state=Delivery.SENDING, claimed_at__lt=cutoff)
+    if meeting_pk is not None:
+        stuck = stuck.filter(meeting_id=meeting_pk)
+    return stuck.update(delivery_state=Delivery.QUEUED, claimed_by="", claimed_at=None)
+
+
+def _claim(meeting_pk: int, now: datetime) -> tuple[str, list[Invitation]]:
+    ready = Invitation.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        meeting_id=meeting_pk,
+        delivery_state=Delivery.QUEUED,
+    )
+    candidates = list(ready.order_by("pk").values_list("pk", flat=True)[:BATCH_SIZE])
+    claim = uuid.uuid4().hex
+    Invitation.objects.filter(pk__in=candidates, delivery_state=Delivery.QUEUED).update(
+        delivery_state=Delivery.SENDING, claimed_by=claim, claimed_at=now
+    )
+    claimed = list(
+        Invitation.objects.select_related("meeting__host", "user")
+        .filter(claimed_by=claim, delivery_state=Delivery.SENDING)
+        .order_by("pk")
+    )
+    return claim, claimed
+
+
+def _finish(invitation: Invitation, claim: str, **fields) -> None:
+    # Only if still ours: a change meanwhile (an update, a resend) queued it again.
+    Invitation.objects.filter(
+        pk=invitation.pk, claimed_by=claim, delivery_state=Delivery.SENDING
+    ).update(claimed_by="", claimed_at=None, updated_at=timezone.now(), **fields)
+
+
+def _release_for_retry(
+    invitation: Invitation, claim: str, error: str, tried: bool, outcome: Outcome
+) -> None:
+    attempts = invitation.attempts + (1 if tried else 0)
+    if attempts >= settings.MAIL_MAX_ATTEMPTS:
+        _finish(
+            invitation,
+            claim,
+            delivery_state=Delivery.FAILED,
+            attempts=attempts,
+            last_error=f"Gave up after {attempts} attempts. Last error: {error}",
+        )
+        outcome.failed += 1
+        return
+    retry_at = timezone.now() + retry_delay(max(attempts, 1))
+    _finish(
+        invitation,
+        claim,
+        delivery_state=Delivery.QUEUED,
+        attempts=attempts,
+        last_error=error,
+        next_attempt_at=retry_at,
+    )
+    outcome.retrying += 1
+    outcome.retry_at = min(filter(None, [outcome.retry_at, retry_at]))
+
+
+def _build(invitation: Invitation):
+    """The email for what the invitee is owed, and the token minted for it (if any)."""
+    if invitation.message == Invitation.Message.CANCEL:
+        return cancellation_email(invitation), None
+    token, join_token = tokens.mint(invitation)
+    return invitation_email(
+        invitation, token=token, update=invitation.sent_at is not None
+    ), join_token
+
+
+def deliver_meeting(meeting_pk: int) -> Outcome:
+    """Send what is queued for one meeting over one connection."""
+    now = timezone.now()
+    recover_stuck(now, meeting_pk)
+    claim, batch = _claim(meeting_pk, now)
+    outcome = Outcome()
+    if not batch:
+        return outcome
+
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as error:  # every failure is recorded per invitation
+        failure = classify(error)
+        for invitation in batch:
+            _release_for_retry(invitation, claim, str(failure), True, outcome)
+        outcome.errors.append(str(failure))
+        return outcome
+
+    try:
+        for position, invitation in enumerate(batch):
+            message, join_token = None, None
+            try:
+                message, join_token = _build(invitation)
+                connection.send_messages([message])
+            except Exception as error:
+                if join_token is not None:
+                    join_token.delete()  # that email never left: its link must not work
+                failure = classify(error)
+                outcome.errors.append(str(failure))
+                if isinstance(failure, PermanentFailure):
+                    _finish(
+                        invitation,
+                        claim,
+                        delivery_state=Delivery.FAILED,
+                        attempts=invitation.attempts + 1,
+                        last_error=str(failure),
+                    )
+                    outcome.failed += 1
+                    continue
+                # The connection is suspect: this one and the rest wait for the retry.
+                _release_for_retry(invitation, claim, str(failure), True, outcome)
+                for untried in batch[position + 1 :]:
+                    _release_for_retry(untried, claim, str(failure), False, outcome)
+                break
+            _finish(
+                invitation,
+                claim,
+                delivery_state=Delivery.SENT,
+                attempts=invitation.attempts + 1,
+                last_error="",
+                sent_at=timezone.now(),
+                next_attempt_at=None,
+            )
+            outcome.sent += 1
+    finally:
+        try:
+            connection.close()
+        except Exception:  # closing a broken connection may fail; nothing to do
+            log.debug("Closing the mail connection failed", exc_info=True)
+    return outcome

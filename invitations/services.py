@@ -1,0 +1,207 @@
+"""Writes to invitations: one verb each. Mail leaves through the task queue, never here."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import User
+from contacts.services import contact_get_or_create_for_email
+from invitations.models import Invitation, ReminderSent
+from meetings.exceptions import TransitionError
+from meetings.models import Meeting
+
+Delivery = Invitation.Delivery
+Message = Invitation.Message
+
+
+@dataclass
+class SendResult:
+    invited: list[Invitation] = field(default_factory=list)
+    already_invited: list[str] = field(default_factory=list)
+    skipped_host: bool = False
+
+
+def _queue_delivery(meeting: Meeting) -> None:
+    from invitations.tasks import deliver_invitations
+
+    meeting_pk = meeting.pk
+    transaction.on_commit(lambda: deliver_invitations.enqueue(meeting_pk))
+
+
+def _queued(**fields) -> dict:
+    """The fields that put an invitation (back) in the queue, with a fresh retry budget."""
+    return {
+        "delivery_state": Delivery.QUEUED,
+        "attempts": 0,
+        "last_error": "",
+        "next_attempt_at": None,
+        "claimed_at": None,
+        "claimed_by": "",
+        **fields,
+    }
+
+
+@transaction.atomic
+def invitations_send(
+    *,
+    meeting: Meeting,
+    recipients: list[tuple[str, str]],
+    personal_message: str = "",
+) -> SendResult:
+    """Invite (name, email) pairs: users by account, anyone else as the host's contact."""
+    if not meeting.is_joinable:
+        raise TransitionError(
+            f"This meeting is {meeting.get_status_display().lower()}; "
+            "invitations can no longer be sent."
+        )
+    result = SendResult()
+    wanted: dict[str, tuple[str, str]] = {}
+    for name, email in recipients:
+        key = email.lower()
+        if key == meeting.host.email.lower():
+            result.skipped_host = True
+        else:
+            wanted.setdefault(key, (name, email))
+    if not wanted:
+        return result
+
+    existing = {
+        invitation.email.lower(): invitation
+        for invitation in Invitation.objects.select_for_update()
+        .annotate(email_lower=Lower("email"))
+        .filter(meeting=meeting, email_lower__in=wanted)
+    }
+    users = {
+        user.email_lower: user
+        for user in User.objects.annotate(email_lower=Lower("email")).filter(
+            email_lower__in=wanted, is_active=True
+        )
+    }
+
+    new = []
+    for key, (name, email) in wanted.items():
+        invitation = existing.get(key)
+        if invitation is not None and not invitation.is_revoked:
+            result.already_invited.append(invitation.email)
+            continue
+        if invitation is not None:  # revoked earlier: invited again
+            Invitation.objects.filter(pk=invitation.pk).update(
+                **_queued(
+                    revoked_at=None,
+                    message=Message.REQUEST,
+                    personal_message=personal_message,
+                    updated_at=timezone.now(),
+                )
+            )
+            result.invited.append(invitation)
+            continue
+        user = users.get(key)
+        if user is not None:
+            new.append(
+                Invitation(
+                    meeting=meeting,
+                    user=user,
+                    email=user.email,
+                    name=user.display_name,
+                    personal_message=personal_message,
+                )
+            )
+        else:
+            contact = contact_get_or_create_for_email(owner=meeting.host, email=email, name=name)
+            new.append(
+                Invitation(
+                    meeting=meeting,
+                    contact=contact,
+                    email=contact.email,
+                    name=name or contact.full_name,
+                    personal_message=personal_message,
+                )
+            )
+    result.invited += Invitation.objects.bulk_create(new)
+    if result.invited:
+        _queue_delivery(meeting)
+    return result
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation) -> Invitation:
+    """Send the invitation again with a new personal link; the old links stop working."""
+    if not invitation.meeting.is_joinable:
+        raise TransitionError("The meeting is over; there is nothing to resend.")
+    invitation.join_tokens.all().delete()
+    Invitation.objects.filter(pk=invitation.pk).update(
+        **_queued(message=Message.REQUEST, revoked_at=None, updated_at=timezone.now())
+    )
+    _queue_delivery(invitation.meeting)
+    invitation.refresh_from_db()
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, notify: bool) -> Invitation:
+    """Close the invitee's personal links; with notify, their calendar gets a cancellation."""
+    invitation.join_tokens.all().delete()
+    fields = {"revoked_at": timezone.now(), "updated_at": timezone.now()}
+    if notify and invitation.sent_at is not None:
+        fields |= _queued(message=Message.CANCEL)
+    Invitation.objects.filter(pk=invitation.pk).update(**fields)
+    if notify and invitation.sent_at is not None:
+        _queue_delivery(invitation.meeting)
+    invitation.refresh_from_db()
+    return invitation
+
+
+@transaction.atomic
+def invitation_remove(*, invitation: Invitation) -> None:
+    """Forget the invitation altogether (its links die with it); the contact stays."""
+    invitation.delete()
+
+
+@transaction.atomic
+def invitation_rsvp(*, invitation: Invitation, answer: str) -> Invitation:
+    """Record the invitee's answer: accepted, tentative or declined."""
+    if answer not in {
+        Invitation.Rsvp.ACCEPTED,
+        Invitation.Rsvp.TENTATIVE,
+        Invitation.Rsvp.DECLINED,
+    }:
+        raise ValueError(f"Not an answer: {answer!r}")
+    invitation.rsvp = answer
+    invitation.rsvp_at = timezone.now()
+    invitation.save(update_fields=["rsvp", "rsvp_at", "updated_at"])
+    return invitation
+
+
+@transaction.atomic
+def invitations_notify_change(*, meeting: Meeting, rescheduled: bool) -> int:
+    """After a change that calendars must see: every live invitee gets an update."""
+    if rescheduled:
+        # Reminders follow the new time.
+        ReminderSent.objects.filter(meeting=meeting).delete()
+    count = Invitation.objects.filter(meeting=meeting, revoked_at__isnull=True).update(
+        **_queued(message=Message.REQUEST, updated_at=timezone.now())
+    )
+    if count:
+        _queue_delivery(meeting)
+    return count
+
+
+@transaction.atomic
+def invitations_notify_cancel(*, meeting: Meeting) -> int:
+    """The meeting is off: whoever may have it in their calendar gets METHOD:CANCEL."""
+    live = Invitation.objects.filter(meeting=meeting, revoked_at__isnull=True)
+    reached = Q(sent_at__isnull=False) | Q(delivery_state=Delivery.SENDING)
+    live.exclude(reached).update(
+        delivery_state=Delivery.FAILED,
+        last_error="Not sent: the meeting was cancelled before the invitation went out.",
+        updated_at=timezone.now(),
+    )
+    count = live.filter(reached).update(
+        **_queued(message=Message.CANCEL, updated_at=timezone.now())
+    )
+    if count:
+        _queue_delivery(meeting)
+    return count

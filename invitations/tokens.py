@@ -1,0 +1,41 @@
+"""Personal join tokens: minted per email, stored only as SHA-256 digests."""
+
+import hashlib
+import secrets
+
+from invitations.models import Invitation, JoinToken
+
+# token_urlsafe(32) is 43 characters; anything much longer is not ours.
+MAX_TOKEN_LENGTH = 64
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def mint(invitation: Invitation) -> tuple[str, JoinToken]:
+    """A new 256-bit token for the invitation; the clear token is returned, never stored."""
+    token = secrets.token_urlsafe(32)
+    return token, JoinToken.objects.create(invitation=invitation, digest=digest(token))
+
+
+def find_invitation(meeting_id: int, token: str) -> Invitation | None:
+    """The live invitation a token opens, for this meeting only.
+
+    The lookup is by digest, so how long the database takes to answer says
+    nothing about the token itself.
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    found = (
+        JoinToken.objects.select_related(
+            "invitation__meeting__host", "invitation__user", "invitation__contact"
+        )
+        .filter(
+            digest=digest(token),
+            invitation__meeting__meeting_id=meeting_id,
+            invitation__revoked_at__isnull=True,
+        )
+        .first()
+    )
+    return found.invitation if found else None

@@ -1,0 +1,264 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from invitations import services, tokens
+from invitations.calendar import build_calendar
+from invitations.forms import InvitationForm
+from invitations.models import Invitation
+from meetings.access import can_manage, get_manageable_meeting, grant_room
+from meetings.forms import JoinNameForm
+from meetings.models import Meeting
+from meetings.services import TransitionError
+from meetings.views import closed_response, not_found_response
+
+LINK_NOT_FOUND = (
+    "Invitation link not found",
+    "The link may be mistyped, replaced by a newer invitation, or withdrawn by the host.",
+)
+
+
+# The host
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def send(request, meeting_id: int):
+    meeting = get_manageable_meeting(request, meeting_id)
+    if not meeting.is_joinable:
+        messages.error(request, "This meeting is over; invitations can no longer be sent.")
+        return redirect(meeting)
+    form = InvitationForm(request.POST or None, owner=meeting.host)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.invitations_send(
+                meeting=meeting,
+                recipients=form.cleaned_data["recipients"],
+                personal_message=form.cleaned_data["personal_message"],
+            )
+        except TransitionError as error:
+            messages.error(request, str(error))
+            return redirect(meeting)
+        _report(request, result)
+        return redirect(meeting.get_absolute_url() + "#invitations")
+    return render(
+        request,
+        "invitations/send.html",
+        {
+            "meeting": meeting,
+            "form": form,
+            "selected_contacts": form.cleaned_data.get("contacts", []) if form.is_bound else [],
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _report(request, result: services.SendResult) -> None:
+    if result.invited:
+        count = len(result.invited)
+        messages.success(request, f"{count} invitation{'s' if count != 1 else ''} on the way.")
+    if result.already_invited:
+        messages.info(request, "Already invited, skipped: " + ", ".join(result.already_invited))
+    if result.skipped_host:
+        messages.info(request, "You host this meeting, so you were not invited to it.")
+
+
+def _host_invitation(request, meeting_id: int, pk: int) -> Invitation:
+    meeting = get_manageable_meeting(request, meeting_id)
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("meeting"), pk=pk, meeting=meeting
+    )
+    invitation.meeting = meeting
+    return invitation
+
+
+@login_required
+@require_POST
+def resend(request, meeting_id: int, pk: int):
+    invitation = _host_invitation(request, meeting_id, pk)
+    try:
+        services.invitation_resend(invitation=invitation)
+    except TransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"A new invitation is on its way to {invitation.email}. "
+            "The links in earlier emails no longer work.",
+        )
+    return redirect(invitation.meeting.get_absolute_url() + "#invitations")
+
+
+@login_required
+@require_POST
+def revoke(request, meeting_id: int, pk: int):
+    invitation = _host_invitation(request, meeting_id, pk)
+    notify = request.POST.get("notify") == "on"
+    services.invitation_revoke(invitation=invitation, notify=notify)
+    messages.success(
+        request,
+        f"{invitation.email} can no longer join with their link"
+        + (" and will be told." if notify else "."),
+    )
+    return redirect(invitation.meeting.get_absolute_url() + "#invitations")
+
+
+@login_required
+@require_POST
+def remove(request, meeting_id: int, pk: int):
+    invitation = _host_invitation(request, meeting_id, pk)
+    services.invitation_remove(invitation=invitation)
+    messages.success(request, f"{invitation.email} was removed from the meeting.")
+    return redirect(invitation.meeting.get_absolute_url() + "#invitations")
+
+
+@login_required
+@require_GET
+@never_cache
+def status(request, meeting_id: int):
+    """Delivery and RSVP states for the host's page to refresh without reloading."""
+    meeting = get_manageable_meeting(request, meeting_id)
+    rows = [
+        {
+            "id": invitation.pk,
+            "delivery_state": invitation.delivery_state,
+            "delivery_label": invitation.get_delivery_state_display(),
+            "last_error": invitation.last_error,
+            "attempts": invitation.attempts,
+            "rsvp": invitation.rsvp,
+            "rsvp_label": invitation.get_rsvp_display(),
+            "revoked": invitation.is_revoked,
+        }
+        for invitation in meeting.invitations.all()
+    ]
+    return JsonResponse({"invitations": rows})
+
+
+# Invitees
+
+
+def _render_join(request, invitation: Invitation, form, status: int = 200):
+    return render(
+        request,
+        "invitations/join.html",
+        {"invitation": invitation, "meeting": invitation.meeting, "form": form},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def join(request, meeting_id: int, token: str):
+    """The personal link: confirm a name, then the room; no account, no passcode."""
+    invitation = tokens.find_invitation(meeting_id, token)
+    if invitation is None:
+        return not_found_response(request, *LINK_NOT_FOUND)
+    meeting = invitation.meeting
+    if not meeting.is_joinable:
+        return closed_response(request, meeting)
+    form = JoinNameForm(request.POST or None, initial={"name": invitation.display_name})
+    if request.method == "POST":
+        if not form.is_valid():
+            return _render_join(request, invitation, form, status=400)
+        grant_room(request, meeting, form.cleaned_data["name"])
+        return redirect("meetings:room", meeting_id=meeting.meeting_id)
+    return _render_join(request, invitation, form)
+
+
+def _invitation_of(request, meeting_id: int) -> Invitation:
+    invitation = (
+        Invitation.objects.select_related("meeting__host")
+        .filter(meeting__meeting_id=meeting_id, user=request.user, revoked_at__isnull=True)
+        .first()
+    )
+    if invitation is None:
+        raise Http404("Meeting not found")
+    return invitation
+
+
+@login_required
+@require_POST
+def join_as_invitee(request, meeting_id: int):
+    """An invited user joins from their meetings page, under their own name."""
+    invitation = _invitation_of(request, meeting_id)
+    if not invitation.meeting.is_joinable:
+        return closed_response(request, invitation.meeting)
+    grant_room(request, invitation.meeting, request.user.display_name)
+    return redirect("meetings:room", meeting_id=meeting_id)
+
+
+ANSWERS = {
+    Invitation.Rsvp.ACCEPTED: "Yes, I'll attend",
+    Invitation.Rsvp.TENTATIVE: "Maybe",
+    Invitation.Rsvp.DECLINED: "No, I can't attend",
+}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def rsvp(request, meeting_id: int, token: str):
+    """The RSVP links of the email open this page; only its POST records the answer,
+    because some mail servers open links to scan them."""
+    invitation = tokens.find_invitation(meeting_id, token)
+    if invitation is None:
+        return not_found_response(request, *LINK_NOT_FOUND)
+    if request.method == "POST":
+        answer = request.POST.get("answer", "")
+        if answer not in ANSWERS:
+            return _render_rsvp(request, invitation, token, answer, error=True, status=400)
+        services.invitation_rsvp(invitation=invitation, answer=answer)
+        return redirect(reverse("invitations:rsvp", args=[meeting_id, token]) + "?saved=1")
+    return _render_rsvp(request, invitation, token, request.GET.get("answer", ""))
+
+
+def _render_rsvp(request, invitation, token, answer, *, error=False, status=200):
+    return render(
+        request,
+        "invitations/rsvp.html",
+        {
+            "invitation": invitation,
+            "meeting": invitation.meeting,
+            "answers": ANSWERS.items(),
+            "proposed": answer if answer in ANSWERS else "",
+            "saved": request.GET.get("saved") == "1",
+            "error": error,
+            "join_url": reverse("invitations:join", args=[invitation.meeting.meeting_id, token]),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def rsvp_as_invitee(request, meeting_id: int):
+    invitation = _invitation_of(request, meeting_id)
+    answer = request.POST.get("answer", "")
+    if answer not in ANSWERS:
+        messages.error(request, "Choose yes, maybe or no.")
+    else:
+        services.invitation_rsvp(invitation=invitation, answer=answer)
+        messages.success(request, f"Your answer is saved: {ANSWERS[answer]}.")
+    return redirect(invitation.meeting)
+
+
+@login_required
+@require_GET
+def calendar_file(request, meeting_id: int):
+    """The current calendar file for the host and invited users (no personal link in it)."""
+    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
+    if meeting is None or not (
+        can_manage(request.user, meeting)
+        or meeting.invitations.filter(user=request.user, revoked_at__isnull=True).exists()
+    ):
+        raise Http404("Meeting not found")
+    ics = build_calendar(
+        meeting, method="PUBLISH", join_url=settings.SITE_URL + meeting.get_absolute_url()
+    )
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.meeting_id}.ics"'
+    return response

@@ -1,0 +1,2 @@
+class TransitionError(Exception):
+    """A change the meeting's lifecycle does not allow (editing an ended meeting, …)."""
