@@ -1,4 +1,5 @@
 import pytest
+from django.core.management import call_command
 
 from tests.factories import PASSWORD, MeetingFactory, UserFactory
 from tests.smtp import SilentServer, SMTPServer
@@ -83,3 +84,13 @@ def silent_smtp_server(settings):
     _send_mail_to(settings, server.port, timeout=1)
     yield server
     server.close()
+
+
+@pytest.fixture
+def run_worker():
+    """Drain the task queue with the real database worker, as `db_worker` does in production."""
+
+    def run() -> None:
+        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+
+    return run

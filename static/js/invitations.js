@@ -8,6 +8,11 @@ function contactPicker(picker) {
   let timer = null;
   let lastQuery = null;
 
+  // A contact without a name is shown by its address, as the server renders chips.
+  function label(contact) {
+    return contact.name || contact.email;
+  }
+
   function chosen() {
     return new Set([...chips.querySelectorAll("input[name=contacts]")].map((el) => el.value));
   }
@@ -24,9 +29,9 @@ function contactPicker(picker) {
     remove.type = "button";
     remove.className = "icon";
     remove.dataset.removeChip = "";
-    remove.setAttribute("aria-label", `Remove ${contact.name}`);
+    remove.setAttribute("aria-label", `Remove ${label(contact)}`);
     remove.textContent = "×";
-    chip.append(hidden, `${contact.name} <${contact.email}> `, remove);
+    chip.append(hidden, `${label(contact)} <${contact.email}> `, remove);
     chips.appendChild(chip);
   }
 
@@ -37,7 +42,7 @@ function contactPicker(picker) {
       item.setAttribute("role", "option");
       item.tabIndex = 0;
       item.dataset.id = contact.id;
-      item.textContent = `${contact.name} <${contact.email}>`;
+      item.textContent = `${label(contact)} <${contact.email}>`;
       item.addEventListener("click", () => { addChip(contact); input.value = ""; results.hidden = true; input.focus(); });
       item.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); item.click(); } });
       results.appendChild(item);
@@ -82,7 +87,8 @@ function liveInvitations(section) {
     let pending = false;
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      if (!response.ok) return;
+      // A redirect (to the log-in page, the session ended) or an error: try again later.
+      if (!response.ok || response.redirected) return;
       const data = await response.json();
       for (const row of data.invitations) {
         const tr = section.querySelector(`tr[data-invitation-id="${row.id}"]`);
@@ -98,6 +104,8 @@ function liveInvitations(section) {
         error.hidden = !row.last_error;
         if (busy.has(row.delivery_state)) pending = true;
       }
+    } catch (error) {
+      // Offline, or the server is restarting: the next poll will tell.
     } finally {
       // Quick while mail is on its way, slower afterwards (answers still come in).
       delay = pending ? 2000 : Math.min(delay * 2, 30000);

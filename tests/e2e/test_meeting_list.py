@@ -26,7 +26,9 @@ def test_host_copies_the_link_and_cancels_a_meeting_from_the_row_menu(
 
     menu_button.click()
     expect(menu).to_be_visible()
-    expect(menu.locator("a, button")).to_have_text(["Open", "Edit", "Copy link", "Cancel meeting"])
+    expect(menu.locator("a, button")).to_have_text(
+        ["Open", "Edit", "Send invitations", "Copy link", "Cancel meeting"]
+    )
     menu.get_by_role("button", name="Copy link").click()
     expect(page.locator("p.copied")).to_have_text("Copied to the clipboard.")
     expect(menu).to_be_hidden()

@@ -1,23 +1,12 @@
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from invitations import services
 from invitations.forms import parse_addresses
 from invitations.models import Invitation
-
-
-@pytest.fixture
-def run_worker():
-    """Drain the task queue with the real database worker, as `db_worker` does in production."""
-
-    def run() -> None:
-        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
-
-    return run
 
 
 @pytest.fixture
