@@ -1,0 +1,201 @@
+"""The server under test: production settings, a fresh SQLite database, gunicorn on loopback."""
+
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from http.client import HTTPConnection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+# Each rejected passcode counts against these limits; a run sends tens of
+# thousands, and a 429 would measure the refusal instead of the comparison.
+UNLIMITED_ATTEMPTS = "100000000"
+
+
+class ServerError(RuntimeError):
+    """The database, the static files or gunicorn could not be set up."""
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    workers: int
+    threads: int
+    work_dir: Path
+
+
+def free_port() -> int:
+    """A port the kernel just handed out; gunicorn binds it a moment later."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def production_env(*, port: int, database: Path, extra: Mapping[str, str]) -> dict[str, str]:
+    """Production settings, relaxed only where plain http on loopback needs it."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "meetings_site.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": HOST,
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "SITE_URL": f"http://{HOST}:{port}",
+        "DATABASE_URL": f"sqlite:///{database.resolve()}",
+        "PASSCODE_ATTEMPTS_PER_MEETING": UNLIMITED_ATTEMPTS,
+        "PASSCODE_ATTEMPTS_PER_ADDRESS": UNLIMITED_ATTEMPTS,
+    }
+    env.update(extra)
+    return env
+
+
+def manage(*args: str) -> None:
+    """Run a management command in a child process with the current environment."""
+    command = [sys.executable, str(ROOT / "manage.py"), *args]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise ServerError(
+            f"manage.py {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+        )
+
+
+def prepare_database_and_static() -> None:
+    """Schema for the fresh database, and the static manifest that DEBUG=false requires."""
+    manage("migrate", "--noinput", "--verbosity", "0")
+    manage("collectstatic", "--noinput", "--verbosity", "0")
+
+
+def _gunicorn_command(port: int, options: ServerOptions) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "meetings_site.wsgi:application",
+        "--bind",
+        f"{HOST}:{port}",
+        # Threads keep idle keep-alive connections open; the sync worker would close each one.
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(options.workers),
+        "--threads",
+        str(options.threads),
+        "--chdir",
+        str(ROOT),
+        "--log-level",
+        "warning",
+    ]
+    if _has_control_socket():
+        # Otherwise every gunicorn of the user shares one socket path in the home directory.
+        command.append("--no-control-socket")
+    return command
+
+
+def _has_control_socket() -> bool:
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS)
+
+
+@dataclass(frozen=True)
+class Server:
+    """The running gunicorn master, for reading its workers' CPU time."""
+
+    pid: int
+
+    def workers_cpu_seconds(self) -> float | None:
+        """User plus system CPU time of the worker processes so far; None without /proc.
+
+        CPU time per request is much steadier than throughput when other work
+        shares the machine: it shows what a request costs, not what it got.
+        """
+        ticks = 0
+        try:
+            stats = list(Path("/proc").glob("[0-9]*/stat"))
+        except OSError:
+            return None
+        for stat in stats:
+            try:
+                # After the ")" that closes the command name: state, ppid, ... utime, stime.
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == self.pid:
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK") if stats else None
+
+
+@contextlib.contextmanager
+def gunicorn(port: int, options: ServerOptions) -> Iterator[Server]:
+    """Serve the site for the duration of the block, and always stop it afterwards."""
+    log_path = options.work_dir / "gunicorn.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            _gunicorn_command(port, options),
+            cwd=ROOT,
+            env=os.environ.copy(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # Its own session: Ctrl-C reaches the bench alone, which then stops the
+            # server in order instead of racing it.
+            start_new_session=True,
+        )
+    try:
+        _wait_until_ready(process, port)
+        yield Server(pid=process.pid)
+    except Exception:
+        _print_log_tail(log_path)
+        raise
+    finally:
+        _stop(process)
+
+
+def _wait_until_ready(process: subprocess.Popen, port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    answer = "no answer"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerError(f"gunicorn exited with status {process.returncode} at start-up")
+        connection = HTTPConnection(HOST, port, timeout=2)
+        try:
+            connection.request("GET", "/healthz")
+            status = connection.getresponse().status
+            if status == 200:
+                return
+            answer = f"status {status}"
+        except OSError as error:
+            answer = str(error)
+        finally:
+            connection.close()
+        time.sleep(0.1)
+    raise ServerError(f"GET /healthz did not answer 200 within {seconds:g} s ({answer})")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM is gunicorn's graceful shutdown; kill only if it hangs."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=35)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _print_log_tail(log_path: Path, lines: int = 30) -> None:
+    try:
+        tail = log_path.read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return
+    if tail:
+        print("--- last lines of the gunicorn log ---", file=sys.stderr)
+        print("\n".join(tail), file=sys.stderr)
