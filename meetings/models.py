@@ -4,6 +4,7 @@ import zoneinfo
 from datetime import timedelta
 from urllib.parse import quote
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -34,10 +35,15 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(Meeting.past_condition(now))
 
     def for_participant(self, user):
-        """The meetings a user hosts or is invited to (with a live invitation)."""
-        return self.filter(
-            Q(host=user) | Q(invitations__user=user, invitations__revoked_at__isnull=True)
-        ).distinct()
+        """The meetings a user hosts or is invited to (with a live invitation).
+
+        A subquery rather than a join: no DISTINCT, and each side uses its index.
+        """
+        invitation = apps.get_model("invitations", "Invitation")
+        invited = invitation.objects.filter(user=user, revoked_at__isnull=True).values(
+            "meeting_id"
+        )
+        return self.filter(Q(host=user) | Q(pk__in=invited))
 
 
 class Meeting(models.Model):

@@ -70,15 +70,19 @@ def _take(limit: Limit, window_start: datetime) -> bool:
     rows = PasscodeAttemptWindow.objects.filter(
         scope=limit.scope, key=limit.key, window_start=window_start
     )
-    if not rows.exists():
-        # Earlier windows of the same key are over: drop them as the new one opens.
-        PasscodeAttemptWindow.objects.filter(
-            scope=limit.scope, key=limit.key, window_start__lt=window_start
-        ).delete()
-        PasscodeAttemptWindow.objects.bulk_create(
-            [PasscodeAttemptWindow(scope=limit.scope, key=limit.key, window_start=window_start)],
-            ignore_conflicts=True,
-        )
+    # The common case is one statement: the window exists and is under its limit.
+    if rows.filter(attempts__lt=limit.limit).update(attempts=F("attempts") + 1):
+        return True
+    if rows.exists():
+        return False  # at the limit
+    # The first attempt of a new window; earlier windows of the key are over.
+    PasscodeAttemptWindow.objects.filter(
+        scope=limit.scope, key=limit.key, window_start__lt=window_start
+    ).delete()
+    PasscodeAttemptWindow.objects.bulk_create(
+        [PasscodeAttemptWindow(scope=limit.scope, key=limit.key, window_start=window_start)],
+        ignore_conflicts=True,
+    )
     return bool(rows.filter(attempts__lt=limit.limit).update(attempts=F("attempts") + 1))
 
 

@@ -70,10 +70,19 @@ def meeting_list(request):
     page = Paginator(meetings, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query["when"] = when
     return render(
         request,
         "meetings/list.html",
-        {"filters": filters, "when": when, "page": page, "query": query.urlencode()},
+        {
+            "when": when,
+            "when_choices": MeetingFilterForm.WHEN_CHOICES,
+            "status": params.get("status", ""),
+            "status_choices": MeetingFilterForm.base_fields["status"].choices,
+            "q": params.get("q", ""),
+            "page": page,
+            "query": query.urlencode(),
+        },
     )
 
 

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from tests.factories import PASSWORD, MeetingFactory, UserFactory
@@ -11,6 +12,8 @@ def _test_settings(settings):
     settings.SECURE_SSL_REDIRECT = False
     # Hashing passwords for real takes most of a test's time and proves nothing here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Cached page fragments must not outlive the test that rendered them.
+    cache.clear()
     # The manifest storage needs `collectstatic`; tests read the source files.
     settings.STORAGES = {
         **settings.STORAGES,
