@@ -40,9 +40,7 @@ class MeetingQuerySet(models.QuerySet):
         A subquery rather than a join: no DISTINCT, and each side uses its index.
         """
         invitation = apps.get_model("invitations", "Invitation")
-        invited = invitation.objects.filter(user=user, revoked_at__isnull=True).values(
-            "meeting_id"
-        )
+        invited = invitation.objects.filter(user=user, revoked_at__isnull=True).values("meeting_id")
         return self.filter(Q(host=user) | Q(pk__in=invited))
 
 
