@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from contacts.models import Contact
+from invitations.models import Invitation
 
 MAX_RECIPIENTS = 200
 MESSAGE_MAX_LENGTH = 2000
@@ -69,6 +70,13 @@ class InvitationForm(forms.Form):
     contacts = forms.ModelMultipleChoiceField(
         queryset=Contact.objects.none(), required=False, widget=forms.MultipleHiddenInput
     )
+    role = forms.ChoiceField(
+        label="Invite as",
+        choices=Invitation.Role.choices,
+        initial=Invitation.Role.ATTENDEE,
+        required=False,
+        help_text="Co-hosts moderate the room like you do.",
+    )
     personal_message = forms.CharField(
         label="Personal message (optional)",
         required=False,
@@ -99,4 +107,5 @@ class InvitationForm(forms.Form):
             self.add_error("addresses", f"Invite at most {MAX_RECIPIENTS} people at a time.")
         data["recipients"] = recipients
         data["personal_message"] = data.get("personal_message", "").strip()
+        data["role"] = data.get("role") or Invitation.Role.ATTENDEE
         return data

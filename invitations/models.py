@@ -11,6 +11,7 @@ class Invitation(models.Model):
 
     class Role(models.TextChoices):
         ATTENDEE = "attendee", "Attendee"
+        MODERATOR = "moderator", "Co-host (moderator)"
 
     class Rsvp(models.TextChoices):
         NEEDS_ACTION = "needs_action", "No answer yet"
@@ -95,6 +96,10 @@ class Invitation(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role == self.Role.MODERATOR
 
 
 class JoinToken(models.Model):

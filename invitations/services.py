@@ -50,6 +50,7 @@ def invitations_send(
     meeting: Meeting,
     recipients: list[tuple[str, str]],
     personal_message: str = "",
+    role: str = Invitation.Role.ATTENDEE,
 ) -> SendResult:
     """Invite (name, email) pairs: users by account, anyone else as the host's contact."""
     if not meeting.is_joinable:
@@ -91,6 +92,7 @@ def invitations_send(
             Invitation.objects.filter(pk=invitation.pk).update(
                 **_queued(
                     revoked_at=None,
+                    role=role,
                     message=Message.REQUEST,
                     personal_message=personal_message,
                     updated_at=timezone.now(),
@@ -106,6 +108,7 @@ def invitations_send(
                     user=user,
                     email=user.email,
                     name=user.display_name,
+                    role=role,
                     personal_message=personal_message,
                 )
             )
@@ -117,6 +120,7 @@ def invitations_send(
                     contact=contact,
                     email=contact.email,
                     name=name or contact.full_name,
+                    role=role,
                     personal_message=personal_message,
                 )
             )

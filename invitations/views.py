@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,7 +12,7 @@ from invitations import services, tokens
 from invitations.calendar import build_calendar
 from invitations.forms import InvitationForm
 from invitations.models import Invitation
-from meetings.access import can_manage, get_manageable_meeting, grant_room
+from meetings.access import NO_PERMISSION, get_manageable_meeting, grant_room, member
 from meetings.forms import JoinNameForm
 from meetings.models import Meeting
 from meetings.services import TransitionError
@@ -40,6 +41,7 @@ def send(request, meeting_id: int):
                 meeting=meeting,
                 recipients=form.cleaned_data["recipients"],
                 personal_message=form.cleaned_data["personal_message"],
+                role=form.cleaned_data["role"],
             )
         except TransitionError as error:
             messages.error(request, str(error))
@@ -165,18 +167,21 @@ def join(request, meeting_id: int, token: str):
     if request.method == "POST":
         if not form.is_valid():
             return _render_join(request, invitation, form, status=400)
-        grant_room(request, meeting, form.cleaned_data["name"])
+        grant_room(request, meeting, form.cleaned_data["name"], invitation=invitation)
         return redirect("meetings:room", meeting_id=meeting.meeting_id)
     return _render_join(request, invitation, form)
 
 
 def _invitation_of(request, meeting_id: int) -> Invitation:
+    """The user's own live invitation: 404 for no such meeting, 403 for someone else's."""
     invitation = (
         Invitation.objects.select_related("meeting__host")
         .filter(meeting__meeting_id=meeting_id, user=request.user, revoked_at__isnull=True)
         .first()
     )
     if invitation is None:
+        if Meeting.objects.filter(meeting_id=meeting_id).exists():
+            raise PermissionDenied(NO_PERMISSION)
         raise Http404("Meeting not found")
     return invitation
 
@@ -188,7 +193,7 @@ def join_as_invitee(request, meeting_id: int):
     invitation = _invitation_of(request, meeting_id)
     if not invitation.meeting.is_joinable:
         return closed_response(request, invitation.meeting)
-    grant_room(request, invitation.meeting, request.user.display_name)
+    grant_room(request, invitation.meeting, request.user.display_name, invitation=invitation)
     return redirect("meetings:room", meeting_id=meeting_id)
 
 
@@ -251,11 +256,10 @@ def rsvp_as_invitee(request, meeting_id: int):
 def calendar_file(request, meeting_id: int):
     """The current calendar file for the host and invited users (no personal link in it)."""
     meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
-    if meeting is None or not (
-        can_manage(request.user, meeting)
-        or meeting.invitations.filter(user=request.user, revoked_at__isnull=True).exists()
-    ):
+    if meeting is None:
         raise Http404("Meeting not found")
+    if member(request.user, meeting) is None:
+        raise PermissionDenied(NO_PERMISSION)
     ics = build_calendar(
         meeting, method="PUBLISH", join_url=settings.SITE_URL + meeting.get_absolute_url()
     )

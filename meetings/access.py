@@ -1,13 +1,16 @@
-"""Who may open a meeting's pages, and who has come through a join flow."""
+"""Who may open a meeting's pages, who has come through a join flow, and with which role."""
 
 import hashlib
+from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from meetings.models import Meeting
 
 _SESSION_KEY = "joined_meetings"
 NAME_MAX_LENGTH = 80
+NO_PERMISSION = "You don't have permission to access this meeting"
 
 
 def _room_fingerprint(meeting: Meeting) -> str:
@@ -15,31 +18,103 @@ def _room_fingerprint(meeting: Meeting) -> str:
     return hashlib.sha256(meeting.access_token.encode()).hexdigest()[:16]
 
 
-def grant_room(request, meeting: Meeting, display_name: str) -> None:
-    """Remember in the session that this visitor joined, and under which name."""
+def grant_room(request, meeting: Meeting, display_name: str, *, invitation=None) -> None:
+    """Remember in the session that this visitor joined, under which name and invitation."""
     joined = dict(request.session.get(_SESSION_KEY, {}))
-    joined[str(meeting.meeting_id)] = {"name": display_name, "room": _room_fingerprint(meeting)}
+    joined[str(meeting.meeting_id)] = {
+        "name": display_name,
+        "room": _room_fingerprint(meeting),
+        "invitation": invitation.pk if invitation is not None else None,
+    }
     request.session[_SESSION_KEY] = joined
 
 
-def room_grant_name(request, meeting: Meeting) -> str | None:
-    """The name someone joined under, if they came through a join flow for this room."""
+@dataclass(frozen=True)
+class Grant:
+    name: str
+    invitation_id: int | None
+
+
+def room_grant(request, meeting: Meeting) -> Grant | None:
+    """How someone came in through a join flow for this room, if they did."""
     grant = request.session.get(_SESSION_KEY, {}).get(str(meeting.meeting_id))
     if grant and grant.get("room") == _room_fingerprint(meeting):
-        return grant.get("name")
+        return Grant(grant.get("name", ""), grant.get("invitation"))
     return None
+
+
+def room_grant_name(request, meeting: Meeting) -> str | None:
+    grant = room_grant(request, meeting)
+    return grant.name if grant else None
 
 
 def can_manage(user, meeting: Meeting) -> bool:
     return user.is_authenticated and (meeting.host_id == user.pk or user.is_staff)
 
 
+def live_invitation(user, meeting: Meeting):
+    """The user's own live invitation to the meeting, if any."""
+    if not user.is_authenticated:
+        return None
+    return meeting.invitations.filter(user=user, revoked_at__isnull=True).first()
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone entering the room: the name others see and whether they moderate."""
+
+    display_name: str
+    is_moderator: bool
+    user_id: int | None = None
+    email: str = ""
+    invitation_id: int | None = None
+
+
+def member(user, meeting: Meeting) -> Participant | None:
+    """A logged-in user's own place in the meeting: host, staff or invitee; else None."""
+    if can_manage(user, meeting):
+        return Participant(user.display_name, True, user.pk, user.email)
+    invitation = live_invitation(user, meeting)
+    if invitation is None:
+        return None
+    return Participant(
+        user.display_name, invitation.is_moderator, user.pk, user.email, invitation.pk
+    )
+
+
+def participant_in(request, meeting: Meeting) -> Participant | None:
+    """Who this request is in the meeting's room, or None if they have not come in.
+
+    The host and staff moderate; an invitation can make its invitee a co-host
+    (by their account or by the personal link they used); everyone else who
+    came through a join flow attends, under the name they confirmed.
+    """
+    user = request.user
+    grant = room_grant(request, meeting)
+    if can_manage(user, meeting):
+        return Participant(grant.name if grant else user.display_name, True, user.pk, user.email)
+    if grant is None:
+        return None
+    invitation = live_invitation(user, meeting)
+    if invitation is None and grant.invitation_id:
+        invitation = meeting.invitations.filter(
+            pk=grant.invitation_id, revoked_at__isnull=True
+        ).first()
+    return Participant(
+        grant.name,
+        invitation is not None and invitation.is_moderator,
+        user.pk if user.is_authenticated else None,
+        invitation.email if invitation else getattr(user, "email", ""),
+        invitation.pk if invitation else None,
+    )
+
+
 def get_manageable_meeting(request, meeting_id: int) -> Meeting:
-    """The meeting if the user hosts it (or is staff); 404 otherwise, as if it did not exist."""
+    """The meeting if the user hosts it (or is staff): 404 if it does not exist, else 403."""
     try:
         meeting = Meeting.objects.select_related("host").get(meeting_id=meeting_id)
     except Meeting.DoesNotExist:
         raise Http404("Meeting not found") from None
     if not can_manage(request.user, meeting):
-        raise Http404("Meeting not found")
+        raise PermissionDenied(NO_PERMISSION)
     return meeting

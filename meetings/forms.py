@@ -7,7 +7,14 @@ from django.utils import timezone
 from accounts.timezones import timezone_choices
 from meetings.access import NAME_MAX_LENGTH
 from meetings.credentials import PASSCODE_RE, parse_meeting_id
-from meetings.models import DURATION_MAX, DURATION_MIN, Meeting
+from meetings.models import (
+    DURATION_MAX,
+    DURATION_MIN,
+    PARTICIPANT_LIMIT_MAX,
+    PARTICIPANT_LIMIT_MIN,
+    Meeting,
+)
+from meetings.services import RoomSettings
 
 DURATION_PRESETS = [15, 30, 45, 60, 90, 120]
 CUSTOM = "custom"
@@ -58,6 +65,36 @@ class MeetingForm(forms.Form):
         ),
     )
 
+    waiting_room = forms.BooleanField(
+        required=False,
+        label="Waiting room",
+        help_text="Attendees wait until you admit them.",
+    )
+    join_before_host = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Attendees may join before the host",
+    )
+    mute_on_join = forms.BooleanField(required=False, label="Mute attendees when they join")
+    participant_limit = forms.IntegerField(
+        required=False,
+        min_value=PARTICIPANT_LIMIT_MIN,
+        max_value=PARTICIPANT_LIMIT_MAX,
+        label="Participant limit",
+        help_text="Most people in the room at once. Leave empty for no limit.",
+    )
+    allow_name_change = forms.BooleanField(
+        required=False, initial=True, label="People may change their name in the room"
+    )
+
+    ROOM_FIELDS = (
+        "waiting_room",
+        "join_before_host",
+        "mute_on_join",
+        "participant_limit",
+        "allow_name_change",
+    )
+
     def __init__(self, *args, instance: Meeting | None = None, user=None, **kwargs):
         self.instance = instance
         initial = kwargs.setdefault("initial", {})
@@ -73,6 +110,7 @@ class MeetingForm(forms.Form):
                 duration_preset=preset,
                 duration_custom=instance.duration if preset == CUSTOM else None,
                 passcode=instance.passcode,
+                **{name: getattr(instance, name) for name in self.ROOM_FIELDS},
             )
         elif user is not None:
             initial.setdefault("timezone", user.timezone)
@@ -80,6 +118,9 @@ class MeetingForm(forms.Form):
         if instance is not None:
             self.fields["passcode"].required = True
             self.fields["passcode"].help_text = "4 to 10 digits."
+
+    def room_settings(self) -> RoomSettings:
+        return RoomSettings(**{name: self.cleaned_data[name] for name in self.ROOM_FIELDS})
 
     def clean(self):
         data = super().clean()

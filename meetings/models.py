@@ -20,6 +20,8 @@ from meetings.credentials import (
 
 DURATION_MIN = 15
 DURATION_MAX = 480
+PARTICIPANT_LIMIT_MIN = 2
+PARTICIPANT_LIMIT_MAX = 1000
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -77,6 +79,23 @@ class Meeting(models.Model):
     invitation_token = models.CharField(max_length=64, unique=True, editable=False)
     access_token = models.CharField(max_length=64, unique=True, editable=False)
 
+    # How the room behaves for attendees; moderators are never held back or muted.
+    waiting_room = models.BooleanField(
+        default=False, help_text="Attendees wait until the host admits them."
+    )
+    join_before_host = models.BooleanField(
+        default=True, help_text="Attendees may enter before the host has started the meeting."
+    )
+    mute_on_join = models.BooleanField(
+        default=False, help_text="Attendees enter with their microphone off."
+    )
+    participant_limit = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Most people in the room at once; empty for no limit."
+    )
+    allow_name_change = models.BooleanField(
+        default=True, help_text="People may change their name inside the room."
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -100,6 +119,14 @@ class Meeting(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["scheduled", "active", "ended", "cancelled"]),
                 name="meeting_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(participant_limit__isnull=True)
+                | Q(
+                    participant_limit__gte=PARTICIPANT_LIMIT_MIN,
+                    participant_limit__lte=PARTICIPANT_LIMIT_MAX,
+                ),
+                name="meeting_participant_limit_range",
             ),
         ]
         indexes = [models.Index(fields=["host", "ends_at"])]

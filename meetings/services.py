@@ -1,6 +1,7 @@
 """Writes to meetings: one verb each."""
 
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -12,7 +13,19 @@ from meetings import credentials
 from meetings.exceptions import TransitionError
 from meetings.models import Meeting
 
-__all__ = ["TransitionError"]
+__all__ = ["RoomSettings", "TransitionError"]
+
+
+@dataclass(frozen=True)
+class RoomSettings:
+    """How the room treats attendees (moderators are never held back or muted)."""
+
+    waiting_room: bool = False
+    join_before_host: bool = True
+    mute_on_join: bool = False
+    participant_limit: int | None = None
+    allow_name_change: bool = True
+
 
 # A 9-digit ID space holds 900 million meetings; a collision is rare, ten in a row is a bug.
 _GENERATION_ATTEMPTS = 10
@@ -47,6 +60,7 @@ def meeting_create(
     timezone_name: str,
     description: str = "",
     passcode: str | None = None,
+    room: RoomSettings = RoomSettings(),
 ) -> Meeting:
     """Schedule a meeting with freshly drawn credentials."""
     meeting = Meeting(
@@ -59,6 +73,7 @@ def meeting_create(
         passcode=passcode or credentials.new_passcode(),
         invitation_token=credentials.new_invitation_token(),
         access_token=credentials.new_access_token(),
+        **asdict(room),
     )
     meeting.full_clean(
         exclude=["meeting_id", "invitation_token", "access_token", "host", "ends_at"]
@@ -77,8 +92,9 @@ def meeting_update(
     duration: int,
     timezone_name: str,
     passcode: str,
+    room: RoomSettings | None = None,
 ) -> Meeting:
-    """Edit or reschedule a meeting that has not started yet."""
+    """Edit or reschedule a meeting that has not started yet; room=None keeps its settings."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if not meeting.is_editable:
         raise TransitionError(
@@ -95,6 +111,9 @@ def meeting_update(
     changed = {name for name, value in changes.items() if getattr(meeting, name) != value}
     for name, value in changes.items():
         setattr(meeting, name, value)
+    if room is not None:
+        for name, value in asdict(room).items():
+            setattr(meeting, name, value)
     if changed:
         # Everything here reaches invitees' calendars or emails: a new SEQUENCE.
         meeting.sequence += 1

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from meetings import converters, views  # noqa: F401  (converters registers <meeting_id:>)
 
@@ -19,4 +19,6 @@ urlpatterns = [
     ),
     path("<meeting_id:meeting_id>/rotate-room/", views.meeting_rotate_room, name="rotate_room"),
     path("<meeting_id:meeting_id>/room/", views.room, name="room"),
+    # Any text in place of the ID, so that a malformed one gets a 400 in JSON, not a 404 page.
+    re_path(r"^(?P<raw_id>[^/]+)/link$", views.meeting_link, name="link"),
 ]

@@ -3,9 +3,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, When
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,8 +14,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings import services, throttling
-from meetings.access import can_manage, get_manageable_meeting, grant_room, room_grant_name
-from meetings.credentials import secrets_match
+from meetings.access import (
+    NO_PERMISSION,
+    can_manage,
+    get_manageable_meeting,
+    grant_room,
+    live_invitation,
+    member,
+    participant_in,
+)
+from meetings.credentials import parse_meeting_id, secrets_match
 from meetings.forms import JoinByIdForm, JoinNameForm, MeetingFilterForm, MeetingForm
 from meetings.models import Meeting
 
@@ -116,6 +125,7 @@ def meeting_create(request):
             duration=data["duration"],
             timezone_name=data["timezone"],
             passcode=data["passcode"] or None,
+            room=form.room_settings(),
         )
         messages.success(request, "Your meeting is scheduled.")
         return redirect(reverse("meetings:detail", args=[meeting.meeting_id]) + "?created=1")
@@ -132,9 +142,9 @@ def meeting_detail(request, meeting_id: int):
         raise Http404("Meeting not found")
     if can_manage(request.user, meeting):
         return _host_detail(request, meeting)
-    invitation = meeting.invitations.filter(user=request.user, revoked_at__isnull=True).first()
+    invitation = live_invitation(request.user, meeting)
     if invitation is None:
-        raise Http404("Meeting not found")
+        raise PermissionDenied(NO_PERMISSION)
     return render(
         request, "meetings/detail_invitee.html", {"meeting": meeting, "invitation": invitation}
     )
@@ -175,6 +185,7 @@ def meeting_edit(request, meeting_id: int):
                 duration=data["duration"],
                 timezone_name=data["timezone"],
                 passcode=data["passcode"],
+                room=form.room_settings(),
             )
         except services.TransitionError as error:
             return _refuse(request, meeting, str(error))
@@ -317,6 +328,38 @@ def closed_response(request, meeting: Meeting):
     return render(request, "meetings/closed.html", {"meeting": meeting}, status=410)
 
 
+def _json_error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@never_cache
+@require_GET
+def meeting_link(request, raw_id: str):
+    """The logged-in user's personal way into a meeting, for apps and the site's Join buttons."""
+    if not request.user.is_authenticated:
+        return _json_error(401, "Log in to get your link to this meeting.")
+    meeting_id = parse_meeting_id(raw_id)
+    if meeting_id is None:
+        return _json_error(400, "A meeting ID is 9 digits, like 123-456-789.")
+    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
+    if meeting is None:
+        return _json_error(404, "Meeting room not found.")
+    participant = member(request.user, meeting)
+    if participant is None:
+        return _json_error(403, NO_PERMISSION + ".")
+    return JsonResponse(
+        {
+            "meeting_id": meeting.formatted_meeting_id,
+            "meeting_url": meeting.jitsi_url(participant.display_name),
+            "display_name": participant.display_name,
+            "is_moderator": participant.is_moderator,
+            "starts_at": meeting.starts_at.isoformat(),
+            "duration": meeting.duration,
+            "status": meeting.status,
+        }
+    )
+
+
 @never_cache
 @require_GET
 def room(request, meeting_id: int):
@@ -327,14 +370,10 @@ def room(request, meeting_id: int):
             "Meeting room not found",
             "Check the meeting ID with the person who invited you.",
         )
-    if can_manage(request.user, meeting):
-        display_name = room_grant_name(request, meeting) or request.user.display_name
-        moderator = True
-    else:
-        display_name = room_grant_name(request, meeting)
-        moderator = False
-        if display_name is None:
-            return redirect(reverse("join:by_id") + f"?meeting_id={meeting.formatted_meeting_id}")
+    participant = participant_in(request, meeting)
+    if participant is None:
+        return redirect(reverse("join:by_id") + f"?meeting_id={meeting.formatted_meeting_id}")
+    display_name, moderator = participant.display_name, participant.is_moderator
     if not meeting.is_joinable:
         return closed_response(request, meeting)
     return render(
@@ -343,6 +382,7 @@ def room(request, meeting_id: int):
         {
             "meeting": meeting,
             "moderator": moderator,
+            "can_end": can_manage(request.user, meeting),
             "display_name": display_name,
             "jitsi_url": meeting.jitsi_url(display_name),
             "jitsi_base_url": settings.JITSI_BASE_URL,

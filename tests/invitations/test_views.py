@@ -119,7 +119,7 @@ def test_another_hosts_contacts_cannot_be_invited(host_client, meeting):
 
 def test_someone_elses_meeting_cannot_be_invited_to(client, meeting):
     client.force_login(UserFactory())
-    assert client.post(_send_url(meeting), {"addresses": "a@example.org"}).status_code == 404
+    assert client.post(_send_url(meeting), {"addresses": "a@example.org"}).status_code == 403
     assert not Invitation.objects.exists()
 
 
@@ -176,7 +176,7 @@ def test_status_feed_reports_states_for_the_host_only(host_client, client, meeti
         }
     ]
     client.force_login(UserFactory())
-    assert client.get(reverse("invitations:status", args=[meeting.meeting_id])).status_code == 404
+    assert client.get(reverse("invitations:status", args=[meeting.meeting_id])).status_code == 403
 
 
 def test_resend_replaces_the_link(host_client, client, meeting):
@@ -213,7 +213,7 @@ def test_actions_on_someone_elses_invitations_are_refused(client, meeting, actio
     response = client.post(
         reverse(f"invitations:{action}", args=[meeting.meeting_id, invitation.pk])
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).exists()
 
 
@@ -351,11 +351,11 @@ def test_invited_users_see_a_read_only_meeting_page_and_answer(invited_client, m
 def test_revoked_users_lose_the_meeting(invited_client, meeting):
     Invitation.objects.update(revoked_at=meeting.created_at)
     assert meeting.title not in invited_client.get(reverse("meetings:list")).text
-    assert invited_client.get(meeting.get_absolute_url()).status_code == 404
+    assert invited_client.get(meeting.get_absolute_url()).status_code == 403
     response = invited_client.post(
         reverse("invitations:join_as_invitee", args=[meeting.meeting_id])
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
 
 
 @pytest.mark.parametrize("count", [1, 30])
@@ -390,7 +390,7 @@ def test_calendar_file_for_host_and_invitee_without_personal_links(
 
 def test_calendar_file_is_not_for_strangers(client, meeting):
     client.force_login(UserFactory())
-    assert client.get(reverse("invitations:calendar", args=[meeting.meeting_id])).status_code == 404
+    assert client.get(reverse("invitations:calendar", args=[meeting.meeting_id])).status_code == 403
     client.logout()
     assert client.get(reverse("invitations:calendar", args=[meeting.meeting_id])).status_code == 302
 
@@ -402,3 +402,16 @@ def test_admin_lists_and_filters_invitations(client, staff_user, meeting):
     assert "linus@example.org" in client.get(url, {"delivery_state__exact": "failed"}).text
     assert "linus@example.org" not in client.get(url, {"delivery_state__exact": "sent"}).text
     assert "linus@example.org" in client.get(url, {"q": meeting.title}).text
+
+
+def test_invite_as_co_host(host_client, meeting):
+    host_client.post(_send_url(meeting), {"addresses": "co@example.org", "role": "moderator"})
+    invitation = Invitation.objects.get()
+    assert invitation.is_moderator
+    assert "co-host" in host_client.get(meeting.get_absolute_url()).text
+
+
+def test_an_unknown_role_is_refused(host_client, meeting):
+    response = host_client.post(_send_url(meeting), {"addresses": "x@example.org", "role": "owner"})
+    assert response.status_code == 400
+    assert not Invitation.objects.exists()

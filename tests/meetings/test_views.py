@@ -187,16 +187,18 @@ def test_detail_runs_a_constant_number_of_queries(host_client, meeting, django_a
 
 
 @pytest.mark.parametrize("name", ["detail", "edit", "cancel"])
-def test_someone_elses_meeting_is_not_found(client, meeting, name):
+def test_someone_elses_meeting_is_forbidden_with_a_clear_message(client, meeting, name):
     client.force_login(UserFactory())
-    assert client.get(_url(name, meeting)).status_code == 404
+    response = client.get(_url(name, meeting))
+    assert response.status_code == 403
+    assert "You don&#x27;t have permission to access this meeting" in response.text
 
 
 @pytest.mark.parametrize("name", ["start", "end", "cancel", "regenerate_link", "rotate_room"])
 def test_someone_else_cannot_change_a_meeting(client, meeting, name):
     client.force_login(UserFactory())
     before = Meeting.objects.values().get(pk=meeting.pk)
-    assert client.post(_url(name, meeting)).status_code == 404
+    assert client.post(_url(name, meeting)).status_code == 403
     assert Meeting.objects.values().get(pk=meeting.pk) == before
 
 

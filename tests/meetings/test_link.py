@@ -1,0 +1,89 @@
+import pytest
+from django.urls import reverse
+
+from invitations.models import Invitation
+from tests.factories import MeetingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _link(meeting_id) -> str:
+    return reverse("meetings:link", args=[meeting_id])
+
+
+def test_host_gets_a_moderator_link_with_their_name(host_client, meeting):
+    data = host_client.get(_link(meeting.formatted_meeting_id)).json()
+    assert data == {
+        "meeting_id": meeting.formatted_meeting_id,
+        "meeting_url": meeting.jitsi_url("Ada Lovelace"),
+        "display_name": "Ada Lovelace",
+        "is_moderator": True,
+        "starts_at": meeting.starts_at.isoformat(),
+        "duration": 60,
+        "status": "scheduled",
+    }
+
+
+@pytest.mark.parametrize("role", ["attendee", "moderator"])
+def test_invitees_get_their_role(client, meeting, role):
+    guest = UserFactory(first_name="Grace", last_name="Hopper")
+    Invitation.objects.create(meeting=meeting, user=guest, email=guest.email, role=role)
+    client.force_login(guest)
+    data = client.get(_link(meeting.meeting_id)).json()
+    assert data["display_name"] == "Grace Hopper"
+    assert data["is_moderator"] is (role == "moderator")
+
+
+def test_staff_moderate_every_meeting(client, meeting, staff_user):
+    client.force_login(staff_user)
+    assert client.get(_link(meeting.meeting_id)).json()["is_moderator"] is True
+
+
+@pytest.mark.parametrize(
+    ("who", "raw_id", "status", "message"),
+    [
+        ("anonymous", None, 401, "Log in"),
+        ("stranger", None, 403, "You don't have permission to access this meeting."),
+        ("stranger", "12-34", 400, "A meeting ID is 9 digits"),
+        ("stranger", "999999999", 404, "Meeting room not found."),
+    ],
+)
+def test_errors_answer_json_with_the_right_status(client, meeting, who, raw_id, status, message):
+    if who == "stranger":
+        client.force_login(UserFactory())
+    response = client.get(_link(raw_id or meeting.meeting_id))
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert message in response.json()["error"]
+
+
+def test_a_revoked_invitation_gives_no_link(client, meeting):
+    guest = UserFactory()
+    Invitation.objects.create(
+        meeting=meeting, user=guest, email=guest.email, revoked_at=meeting.created_at
+    )
+    client.force_login(guest)
+    assert client.get(_link(meeting.meeting_id)).status_code == 403
+
+
+def test_another_meeting_of_the_same_host_is_not_shared_with_an_invitee(client, meeting):
+    guest = UserFactory()
+    Invitation.objects.create(meeting=meeting, user=guest, email=guest.email)
+    client.force_login(guest)
+    other = MeetingFactory(host=meeting.host)
+    assert client.get(_link(other.meeting_id)).status_code == 403
+
+
+def test_a_co_host_joining_by_personal_link_moderates_in_the_room(client, meeting):
+    from invitations import tokens
+    from tests.factories import ContactFactory
+
+    contact = ContactFactory(owner=meeting.host)
+    invitation = Invitation.objects.create(
+        meeting=meeting, contact=contact, email=contact.email, role="moderator"
+    )
+    token, _ = tokens.mint(invitation)
+    client.post(reverse("invitations:join", args=[meeting.meeting_id, token]), {"name": "Co"})
+    response = client.get(reverse("meetings:room", args=[meeting.meeting_id]))
+    assert response.context["moderator"] is True
+    assert response.context["can_end"] is False
