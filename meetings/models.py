@@ -1,8 +1,6 @@
-import json
 import uuid
 import zoneinfo
 from datetime import timedelta
-from urllib.parse import quote
 
 from django.apps import apps
 from django.conf import settings
@@ -172,11 +170,6 @@ class Meeting(models.Model):
     def room_name(self) -> str:
         """Derived from the ID and the secret access token: not guessable from the ID."""
         return f"meeting{self.meeting_id}{self.access_token}"
-
-    def jitsi_url(self, display_name: str) -> str:
-        # Jitsi reads each hash parameter with decodeURIComponent, then JSON.parse.
-        name = quote(json.dumps(display_name, ensure_ascii=False), safe="")
-        return f"{settings.JITSI_BASE_URL}/{self.room_name}#userInfo.displayName={name}"
 
     @property
     def is_joinable(self) -> bool:

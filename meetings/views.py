@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from meetings import services, throttling
+from meetings import rooms, services, throttling
 from meetings.access import (
     NO_PERMISSION,
     can_manage,
@@ -350,7 +348,7 @@ def meeting_link(request, raw_id: str):
     return JsonResponse(
         {
             "meeting_id": meeting.formatted_meeting_id,
-            "meeting_url": meeting.jitsi_url(participant.display_name),
+            "meeting_url": rooms.room_url(meeting, participant),
             "display_name": participant.display_name,
             "is_moderator": participant.is_moderator,
             "starts_at": meeting.starts_at.isoformat(),
@@ -373,24 +371,20 @@ def room(request, meeting_id: int):
     participant = participant_in(request, meeting)
     if participant is None:
         return redirect(reverse("join:by_id") + f"?meeting_id={meeting.formatted_meeting_id}")
-    display_name, moderator = participant.display_name, participant.is_moderator
     if not meeting.is_joinable:
         return closed_response(request, meeting)
+    session_key = request.session.session_key or ""
     return render(
         request,
         "meetings/room.html",
         {
             "meeting": meeting,
-            "moderator": moderator,
+            "moderator": participant.is_moderator,
             "can_end": can_manage(request.user, meeting),
-            "display_name": display_name,
-            "jitsi_url": meeting.jitsi_url(display_name),
+            "display_name": participant.display_name,
+            "jitsi_url": rooms.room_url(meeting, participant, session_key),
             "jitsi_base_url": settings.JITSI_BASE_URL,
             "jitsi_embed": settings.JITSI_EMBED,
-            "room_config": {
-                "domain": urlsplit(settings.JITSI_BASE_URL).netloc,
-                "roomName": meeting.room_name,
-                "displayName": display_name,
-            },
+            "room_config": rooms.embed_config(meeting, participant, session_key),
         },
     )

@@ -8,6 +8,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -178,6 +179,15 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Video rooms.
 JITSI_BASE_URL = env.str("JITSI_BASE_URL", default="https://meet.jit.si").rstrip("/")
 JITSI_EMBED = env.bool("JITSI_EMBED", default=True)
+
+# Token authentication on a self-hosted Jitsi (docs/jitsi.md). With both set,
+# every join carries a JWT signed with the secret that Prosody also holds.
+JITSI_APP_ID = env.str("JITSI_APP_ID", default="")
+JITSI_APP_SECRET = env.str("JITSI_APP_SECRET", default="")
+# The token's `sub` claim: the domain Prosody serves.
+JITSI_DOMAIN = env.str("JITSI_DOMAIN", default=urlsplit(JITSI_BASE_URL).hostname or "")
+# A token is valid from this many minutes before the start to as many after the end.
+JITSI_TOKEN_LEEWAY_MINUTES = env.int("JITSI_TOKEN_LEEWAY_MINUTES", default=60)
 
 # Passcode guessing: failed attempts allowed per window, counted before comparing.
 PASSCODE_ATTEMPTS_PER_MEETING = env.int("PASSCODE_ATTEMPTS_PER_MEETING", default=10)

@@ -91,12 +91,12 @@ function embedRoom() {
   if (!container || !configNode || !("embed" in container.dataset) || !window.JitsiMeetExternalAPI) return;
   const config = JSON.parse(configNode.textContent);
   container.classList.add("embedded");
+  // The server decides the name, token and settings; the page only says where to draw.
   new window.JitsiMeetExternalAPI(config.domain, {
-    roomName: config.roomName,
+    ...config.options,
     parentNode: container,
     width: "100%",
     height: "100%",
-    userInfo: { displayName: config.displayName },
   });
 }
 

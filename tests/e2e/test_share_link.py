@@ -92,14 +92,18 @@ def test_new_host_schedules_a_meeting_and_a_visitor_joins_through_the_copied_lin
     room_link = visitor.get_by_role("link", name="Open the meeting room")
     expect(room_link).to_have_attribute(
         "href",
-        f"{settings.JITSI_BASE_URL}/{meeting.room_name}#userInfo.displayName={VISITOR_NAME_IN_LINK}",
+        f"{settings.JITSI_BASE_URL}/{meeting.room_name}#userInfo.displayName={VISITOR_NAME_IN_LINK}"
+        "&config.startWithAudioMuted=false",
     )
-    # Read back the way Jitsi reads it: decodeURIComponent, then JSON.parse.
-    name_in_room = visitor.evaluate(
+    # Read back the way Jitsi reads it: each parameter decodeURIComponent, then JSON.parse.
+    params = visitor.evaluate(
         """() => {
-            const hash = new URL(document.getElementById("open-room").href).hash;
-            return JSON.parse(decodeURIComponent(hash.split("userInfo.displayName=")[1]));
+            const hash = new URL(document.getElementById("open-room").href).hash.slice(1);
+            return Object.fromEntries(hash.split("&").map((part) => {
+                const [key, value] = part.split("=");
+                return [key, JSON.parse(decodeURIComponent(value))];
+            }));
         }"""
     )
-    assert name_in_room == VISITOR_NAME
+    assert params == {"userInfo.displayName": VISITOR_NAME, "config.startWithAudioMuted": False}
     assert browser_log.errors == []

@@ -1,8 +1,11 @@
+import html
 import json
 from urllib.parse import unquote
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from meetings import services
 from tests.factories import MeetingFactory, UserFactory
@@ -20,9 +23,18 @@ def _share(meeting):
     return reverse("join:share", args=[meeting.invitation_token])
 
 
+def _room_params(room_page: str) -> dict:
+    """The Jitsi link's hash parameters, read the way Jitsi reads them."""
+    href = room_page.split('id="open-room" href="', 1)[1].split('"', 1)[0]
+    fragment = html.unescape(href).split("#", 1)[1]
+    return {
+        key: json.loads(unquote(value))
+        for key, value in (part.split("=", 1) for part in fragment.split("&"))
+    }
+
+
 def _display_name_in(room_page: str) -> str:
-    fragment = room_page.split("#userInfo.displayName=", 1)[1].split('"', 1)[0]
-    return json.loads(unquote(fragment))
+    return _room_params(room_page)["userInfo.displayName"]
 
 
 # The home page
@@ -205,8 +217,11 @@ def test_room_embeds_jitsi_when_configured(host_client, meeting, settings):
     )
     assert config == {
         "domain": "meet.jit.si",
-        "roomName": meeting.room_name,
-        "displayName": "Ada Lovelace",
+        "options": {
+            "roomName": meeting.room_name,
+            "userInfo": {"displayName": "Ada Lovelace", "email": "ada@example.com"},
+            "configOverwrite": {"startWithAudioMuted": False, "startWithVideoMuted": False},
+        },
     }
     settings.JITSI_EMBED = False
     assert "external_api.js" not in host_client.get(_room(meeting)).text
@@ -235,3 +250,39 @@ def test_room_runs_a_constant_number_of_queries(client, meeting, django_assert_n
     client.post(_share(meeting), {"name": "Guest"})
     with django_assert_num_queries(2):  # session, meeting with host
         client.get(_room(meeting))
+
+
+def test_attendees_follow_mute_on_join_and_moderators_do_not(host_client, meeting):
+    type(meeting).objects.filter(pk=meeting.pk).update(mute_on_join=True)
+    guest = Client()
+    guest.post(_share(meeting), {"name": "Guest"})
+    attendee = _room_params(guest.get(_room(meeting)).text)
+    assert attendee["config.startWithAudioMuted"] is True
+    host = _room_params(host_client.get(_room(meeting)).text)
+    assert host["config.startWithAudioMuted"] is False
+    assert host["config.startWithVideoMuted"] is False
+
+
+def test_self_hosted_jitsi_gets_a_token_for_the_room(client, meeting, settings):
+    import jwt
+
+    settings.JITSI_BASE_URL = "https://video.example.org"
+    settings.JITSI_APP_ID = "meetings"
+    settings.JITSI_APP_SECRET = "s" * 40
+    settings.JITSI_DOMAIN = "video.example.org"
+    type(meeting).objects.filter(pk=meeting.pk).update(starts_at=timezone.now())
+    client.post(_share(meeting), {"name": "Guest"})
+    page = client.get(_room(meeting)).text
+    href = html.unescape(page.split('id="open-room" href="', 1)[1].split('"', 1)[0])
+    token = href.split("?jwt=", 1)[1].split("#", 1)[0]
+    claims = jwt.decode(token, "s" * 40, algorithms=["HS256"], audience="jitsi")
+    assert claims["room"] == meeting.room_name
+    assert claims["context"]["user"]["name"] == "Guest"
+    assert claims["context"]["user"]["moderator"] == "false"
+
+
+def test_no_token_long_before_the_meeting(client, meeting, settings):
+    settings.JITSI_APP_ID = "meetings"
+    settings.JITSI_APP_SECRET = "s" * 40
+    client.post(_share(meeting), {"name": "Guest"})  # the meeting starts tomorrow
+    assert "?jwt=" not in client.get(_room(meeting)).text

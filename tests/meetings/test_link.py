@@ -15,7 +15,9 @@ def test_host_gets_a_moderator_link_with_their_name(host_client, meeting):
     data = host_client.get(_link(meeting.formatted_meeting_id)).json()
     assert data == {
         "meeting_id": meeting.formatted_meeting_id,
-        "meeting_url": meeting.jitsi_url("Ada Lovelace"),
+        "meeting_url": f"https://meet.jit.si/{meeting.room_name}#userInfo.displayName="
+        "%22Ada%20Lovelace%22&config.startWithAudioMuted=false"
+        "&config.startWithVideoMuted=false",
         "display_name": "Ada Lovelace",
         "is_moderator": True,
         "starts_at": meeting.starts_at.isoformat(),

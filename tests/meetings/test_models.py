@@ -61,11 +61,3 @@ def test_room_name_cannot_be_derived_from_the_meeting_id():
     assert one.room_name.replace(str(one.meeting_id), "") != two.room_name.replace(
         str(two.meeting_id), ""
     )
-
-
-def test_jitsi_url_carries_the_display_name_json_quoted(settings):
-    settings.JITSI_BASE_URL = "https://video.example.org"
-    meeting = MeetingFactory()
-    url = meeting.jitsi_url('Zoë "Z" O&Brien')
-    assert url.startswith(f"https://video.example.org/{meeting.room_name}#")
-    assert url.endswith("#userInfo.displayName=%22Zo%C3%AB%20%5C%22Z%5C%22%20O%26Brien%22")

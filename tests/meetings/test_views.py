@@ -312,3 +312,17 @@ def test_regenerated_link_replaces_the_old_one(host_client, client, meeting):
     assert meeting.invitation_token != old
     assert client.get(reverse("join:share", args=[old])).status_code == 404
     assert client.get(reverse("join:share", args=[meeting.invitation_token])).status_code == 200
+
+
+def test_share_dialog_and_meeting_page_show_a_qr_code_of_the_link(host_client, meeting):
+    import re
+
+    import segno
+
+    page = host_client.get(_url("detail", meeting)).text
+    svgs = re.findall(r"<svg[^>]*class=\"segno\".*?</svg>", page, flags=re.S)
+    assert len(svgs) == 2  # the page and the share dialog
+    expected = segno.make(meeting.share_url, error="m").svg_inline(
+        scale=4, border=2, dark="#111827", light="#ffffff", omitsize=False
+    )
+    assert svgs[0] == expected
