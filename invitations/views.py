@@ -12,11 +12,11 @@ from invitations import services, tokens
 from invitations.calendar import build_calendar
 from invitations.forms import InvitationForm
 from invitations.models import Invitation
-from meetings.access import NO_PERMISSION, get_manageable_meeting, grant_room, member
+from meetings.access import NO_PERMISSION, get_manageable_meeting, member
 from meetings.forms import JoinNameForm
-from meetings.models import Meeting
+from meetings.models import Attendance, Meeting
 from meetings.services import TransitionError
-from meetings.views import closed_response, not_found_response
+from meetings.views import closed_response, enter_meeting, not_found_response
 
 LINK_NOT_FOUND = (
     "Invitation link not found",
@@ -167,8 +167,13 @@ def join(request, meeting_id: int, token: str):
     if request.method == "POST":
         if not form.is_valid():
             return _render_join(request, invitation, form, status=400)
-        grant_room(request, meeting, form.cleaned_data["name"], invitation=invitation)
-        return redirect("meetings:room", meeting_id=meeting.meeting_id)
+        return enter_meeting(
+            request,
+            meeting,
+            form.cleaned_data["name"],
+            way=Attendance.Way.PERSONAL_LINK,
+            invitation=invitation,
+        )
     return _render_join(request, invitation, form)
 
 
@@ -193,8 +198,13 @@ def join_as_invitee(request, meeting_id: int):
     invitation = _invitation_of(request, meeting_id)
     if not invitation.meeting.is_joinable:
         return closed_response(request, invitation.meeting)
-    grant_room(request, invitation.meeting, request.user.display_name, invitation=invitation)
-    return redirect("meetings:room", meeting_id=meeting_id)
+    return enter_meeting(
+        request,
+        invitation.meeting,
+        request.user.display_name,
+        way=Attendance.Way.MEETINGS_PAGE,
+        invitation=invitation,
+    )
 
 
 ANSWERS = {

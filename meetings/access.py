@@ -18,13 +18,16 @@ def _room_fingerprint(meeting: Meeting) -> str:
     return hashlib.sha256(meeting.access_token.encode()).hexdigest()[:16]
 
 
-def grant_room(request, meeting: Meeting, display_name: str, *, invitation=None) -> None:
-    """Remember in the session that this visitor joined, under which name and invitation."""
+def grant_room(
+    request, meeting: Meeting, display_name: str, *, invitation=None, attendance=None
+) -> None:
+    """Remember in the session that this visitor joined: name, invitation, attendance."""
     joined = dict(request.session.get(_SESSION_KEY, {}))
     joined[str(meeting.meeting_id)] = {
         "name": display_name,
         "room": _room_fingerprint(meeting),
         "invitation": invitation.pk if invitation is not None else None,
+        "attendance": attendance.pk if attendance is not None else None,
     }
     request.session[_SESSION_KEY] = joined
 
@@ -33,14 +36,23 @@ def grant_room(request, meeting: Meeting, display_name: str, *, invitation=None)
 class Grant:
     name: str
     invitation_id: int | None
+    attendance_id: int | None = None
 
 
 def room_grant(request, meeting: Meeting) -> Grant | None:
     """How someone came in through a join flow for this room, if they did."""
     grant = request.session.get(_SESSION_KEY, {}).get(str(meeting.meeting_id))
     if grant and grant.get("room") == _room_fingerprint(meeting):
-        return Grant(grant.get("name", ""), grant.get("invitation"))
+        return Grant(grant.get("name", ""), grant.get("invitation"), grant.get("attendance"))
     return None
+
+
+def granted_attendance(request, meeting: Meeting):
+    """This visitor's attendance record of the meeting, if their join was recorded."""
+    grant = room_grant(request, meeting)
+    if grant is None or not grant.attendance_id:
+        return None
+    return meeting.attendances.filter(pk=grant.attendance_id).first()
 
 
 def room_grant_name(request, meeting: Meeting) -> str | None:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from meetings.models import Meeting, PasscodeAttemptWindow
+from meetings.models import Attendance, Meeting, PasscodeAttemptWindow
 
 
 @admin.register(Meeting)
@@ -42,3 +42,21 @@ class PasscodeAttemptWindowAdmin(admin.ModelAdmin):
     list_filter = ("scope",)
     search_fields = ("key",)
     ordering = ("-window_start",)
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = (
+        "display_name",
+        "meeting",
+        "way",
+        "is_moderator",
+        "requested_at",
+        "admitted_at",
+        "left_at",
+    )
+    list_filter = ("way", "is_moderator", ("left_at", admin.EmptyFieldListFilter))
+    search_fields = ("display_name", "meeting__title", "meeting__meeting_id", "user__email")
+    list_select_related = ("meeting",)
+    raw_id_fields = ("meeting", "user", "invitation")
+    date_hierarchy = "requested_at"

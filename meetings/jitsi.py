@@ -50,6 +50,8 @@ class RoomAccess:
     is_moderator: bool
     # The meeting's "mute on join" setting; it applies to attendees only.
     mute_on_join: bool
+    # The meeting's "allow name change in the room" setting; attendees only.
+    allow_name_change: bool = True
 
 
 def start_config(access: RoomAccess) -> dict[str, bool]:
@@ -61,7 +63,11 @@ def start_config(access: RoomAccess) -> dict[str, bool]:
     """
     if access.is_moderator:
         return {"startWithAudioMuted": False, "startWithVideoMuted": False}
-    return {"startWithAudioMuted": access.mute_on_join}
+    config = {"startWithAudioMuted": access.mute_on_join}
+    if not access.allow_name_change:
+        # Jitsi's config.js `readOnlyName`: the name confirmed on our page stays.
+        config["readOnlyName"] = True
+    return config
 
 
 def _hash_value(value: Any) -> str:

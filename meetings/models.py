@@ -206,3 +206,57 @@ class PasscodeAttemptWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key} @ {self.window_start:%Y-%m-%d %H:%M} = {self.attempts}"
+
+
+class Attendance(models.Model):
+    """One person's entry into a meeting through one of the join flows.
+
+    Waiting (admitted_at empty) until they may enter; in the room from
+    admitted_at; left_at when the embedded room reports that they left.
+    """
+
+    class Way(models.TextChoices):
+        HOST = "host", "Host"
+        PERSONAL_LINK = "personal_link", "Personal link"
+        SHARE_LINK = "share_link", "Share link"
+        MEETING_ID = "meeting_id", "Meeting ID and passcode"
+        MEETINGS_PAGE = "meetings_page", "Meetings page"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attendances",
+    )
+    invitation = models.ForeignKey(
+        "invitations.Invitation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attendances",
+    )
+    display_name = models.CharField(max_length=200)
+    way = models.CharField(max_length=20, choices=Way.choices)
+    is_moderator = models.BooleanField(default=False)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    admitted_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        indexes = [models.Index(fields=["meeting", "admitted_at", "left_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} in {self.meeting_id} ({self.get_way_display()})"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.admitted_at is None
+
+    @property
+    def duration(self) -> timedelta | None:
+        if self.admitted_at and self.left_at:
+            return self.left_at - self.admitted_at
+        return None

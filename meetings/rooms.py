@@ -29,6 +29,7 @@ def _access(meeting: Meeting, participant: Participant, session_key: str = "") -
         user_id=user_id,
         is_moderator=participant.is_moderator,
         mute_on_join=meeting.mute_on_join,
+        allow_name_change=meeting.allow_name_change,
     )
 
 

@@ -19,6 +19,12 @@ urlpatterns = [
     ),
     path("<meeting_id:meeting_id>/rotate-room/", views.meeting_rotate_room, name="rotate_room"),
     path("<meeting_id:meeting_id>/room/", views.room, name="room"),
+    path("<meeting_id:meeting_id>/waiting/", views.waiting, name="waiting"),
+    path("<meeting_id:meeting_id>/waiting/status/", views.waiting_status, name="waiting_status"),
+    path("<meeting_id:meeting_id>/attendance/", views.attendance_status, name="attendance"),
+    path("<meeting_id:meeting_id>/attendance/admit/", views.attendance_admit, name="admit"),
+    path("<meeting_id:meeting_id>/attendance/left/", views.attendance_left, name="left"),
+    path("<meeting_id:meeting_id>/attendance.csv", views.attendance_csv, name="attendance_csv"),
     # Any text in place of the ID, so that a malformed one gets a 400 in JSON, not a 404 page.
     re_path(r"^(?P<raw_id>[^/]+)/link$", views.meeting_link, name="link"),
 ]

@@ -1,3 +1,5 @@
+import csv
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,19 +13,22 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from contacts.csvfiles import safe_cell
+from meetings import attendance as attendance_services
 from meetings import rooms, services, throttling
 from meetings.access import (
     NO_PERMISSION,
     can_manage,
     get_manageable_meeting,
     grant_room,
+    granted_attendance,
     live_invitation,
     member,
     participant_in,
 )
 from meetings.credentials import parse_meeting_id, secrets_match
 from meetings.forms import JoinByIdForm, JoinNameForm, MeetingFilterForm, MeetingForm
-from meetings.models import Meeting
+from meetings.models import Attendance, Meeting
 
 MEETINGS_PER_PAGE = 20
 # What a row of the meetings list shows; loading only these keeps the page quick.
@@ -149,12 +154,18 @@ def meeting_detail(request, meeting_id: int):
 
 
 def _host_detail(request, meeting: Meeting, *, status: int = 200):
+    attendances = list(meeting.attendances.all())
     return render(
         request,
         "meetings/detail.html",
         {
             "meeting": meeting,
             "invitations": list(meeting.invitations.all()),
+            "attendances": attendances,
+            "waiting": [entry for entry in attendances if entry.is_waiting],
+            "present_count": sum(
+                1 for entry in attendances if entry.admitted_at and not entry.left_at
+            ),
             "open_share": request.GET.get("created") == "1",
         },
         status=status,
@@ -206,7 +217,7 @@ def _refuse(request, meeting: Meeting, message: str):
     return _host_detail(request, meeting, status=409)
 
 
-def _lifecycle_view(action, done_message: str, *, redirect_to_room: bool = False):
+def _lifecycle_view(action, done_message: str):
     @login_required
     @require_POST
     def view(request, meeting_id: int):
@@ -215,8 +226,6 @@ def _lifecycle_view(action, done_message: str, *, redirect_to_room: bool = False
             meeting = action(meeting=meeting)
         except services.TransitionError as error:
             return _refuse(request, meeting, str(error))
-        if redirect_to_room:
-            return redirect("meetings:room", meeting_id=meeting.meeting_id)
         messages.success(request, done_message)
         return redirect(meeting)
 
@@ -224,7 +233,19 @@ def _lifecycle_view(action, done_message: str, *, redirect_to_room: bool = False
     return view
 
 
-meeting_start = _lifecycle_view(services.meeting_start, "", redirect_to_room=True)
+@login_required
+@require_POST
+def meeting_start(request, meeting_id: int):
+    """The host opens the meeting and goes in; people waiting only for the host follow."""
+    meeting = get_manageable_meeting(request, meeting_id)
+    try:
+        meeting = services.meeting_start(meeting=meeting)
+    except services.TransitionError as error:
+        return _refuse(request, meeting, str(error))
+    attendance_services.attendance_admit_on_start(meeting=meeting)
+    return enter_meeting(request, meeting, request.user.display_name, way=Attendance.Way.HOST)
+
+
 meeting_end = _lifecycle_view(services.meeting_end, "The meeting has ended.")
 meeting_regenerate_link = _lifecycle_view(
     services.meeting_regenerate_invitation_link,
@@ -248,6 +269,36 @@ def meeting_cancel(request, meeting_id: int):
 
 
 # Joining.
+
+
+def enter_meeting(request, meeting: Meeting, display_name: str, *, way: str, invitation=None):
+    """Record the entry, then the room, or the waiting page while the host holds people back.
+
+    Every join flow ends here, so that each entry is recorded with its way in.
+    """
+    user = request.user
+    own = member(user, meeting)
+    if invitation is None and own is not None and own.invitation_id:
+        invitation = live_invitation(user, meeting)
+    is_moderator = bool(own and own.is_moderator) or bool(invitation and invitation.is_moderator)
+    try:
+        attendance = attendance_services.attendance_join(
+            meeting=meeting,
+            display_name=display_name,
+            way=way,
+            is_moderator=is_moderator,
+            user=user,
+            invitation=invitation,
+            previous=granted_attendance(request, meeting),
+        )
+    except attendance_services.MeetingFull as error:
+        return render(
+            request, "meetings/full.html", {"meeting": meeting, "message": str(error)}, status=409
+        )
+    grant_room(request, meeting, display_name, invitation=invitation, attendance=attendance)
+    if attendance.is_waiting:
+        return redirect("meetings:waiting", meeting_id=meeting.meeting_id)
+    return redirect("meetings:room", meeting_id=meeting.meeting_id)
 
 
 def _join_form(request, data=None, **initial):
@@ -287,8 +338,7 @@ def join_by_id(request):
     throttling.attempt_refund(reservation=reservation)
     if not meeting.is_joinable:
         return closed_response(request, meeting)
-    grant_room(request, meeting, form.cleaned_data["name"])
-    return redirect("meetings:room", meeting_id=meeting.meeting_id)
+    return enter_meeting(request, meeting, form.cleaned_data["name"], way=Attendance.Way.MEETING_ID)
 
 
 @never_cache
@@ -308,8 +358,9 @@ def join_share_link(request, token: str):
     form = JoinNameForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if form.is_valid():
-            grant_room(request, meeting, form.cleaned_data["name"])
-            return redirect("meetings:room", meeting_id=meeting.meeting_id)
+            return enter_meeting(
+                request, meeting, form.cleaned_data["name"], way=Attendance.Way.SHARE_LINK
+            )
         return render(
             request, "meetings/share_link.html", {"meeting": meeting, "form": form}, status=400
         )
@@ -369,10 +420,14 @@ def room(request, meeting_id: int):
             "Check the meeting ID with the person who invited you.",
         )
     participant = participant_in(request, meeting)
-    if participant is None:
+    attendance = granted_attendance(request, meeting)
+    if participant is None or (attendance is None and not can_manage(request.user, meeting)):
         return redirect(reverse("join:by_id") + f"?meeting_id={meeting.formatted_meeting_id}")
     if not meeting.is_joinable:
         return closed_response(request, meeting)
+    if attendance is not None and attendance.is_waiting:
+        # Nobody skips the wait by opening the room's address.
+        return redirect("meetings:waiting", meeting_id=meeting.meeting_id)
     session_key = request.session.session_key or ""
     return render(
         request,
@@ -388,3 +443,120 @@ def room(request, meeting_id: int):
             "room_config": rooms.embed_config(meeting, participant, session_key),
         },
     )
+
+
+# The waiting room and attendance.
+
+
+def _own_attendance(request, meeting_id: int):
+    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
+    if meeting is None:
+        raise Http404("Meeting not found")
+    return meeting, granted_attendance(request, meeting)
+
+
+@never_cache
+@require_GET
+def waiting(request, meeting_id: int):
+    """Where attendees wait for the host; it moves on by itself once they may enter."""
+    meeting, attendance = _own_attendance(request, meeting_id)
+    if attendance is None:
+        return redirect(reverse("join:by_id") + f"?meeting_id={meeting.formatted_meeting_id}")
+    if not meeting.is_joinable:
+        return closed_response(request, meeting)
+    if not attendance.is_waiting:
+        return redirect("meetings:room", meeting_id=meeting.meeting_id)
+    return render(request, "meetings/waiting.html", {"meeting": meeting, "attendance": attendance})
+
+
+@never_cache
+@require_GET
+def waiting_status(request, meeting_id: int):
+    meeting, attendance = _own_attendance(request, meeting_id)
+    if attendance is None:
+        return _json_error(403, NO_PERMISSION + ".")
+    return JsonResponse(
+        {
+            "admitted": not attendance.is_waiting,
+            "closed": not meeting.is_joinable,
+            "room_url": reverse("meetings:room", args=[meeting.meeting_id]),
+        }
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def attendance_status(request, meeting_id: int):
+    """Who waits and who is in, for the host's room and meeting page to refresh."""
+    meeting = get_manageable_meeting(request, meeting_id)
+    rows = list(meeting.attendances.all())
+    return JsonResponse(
+        {
+            "waiting": [
+                {"id": a.pk, "name": a.display_name, "way": a.get_way_display()}
+                for a in rows
+                if a.is_waiting
+            ],
+            "present": sum(1 for a in rows if a.admitted_at and not a.left_at),
+            "limit": meeting.participant_limit,
+        }
+    )
+
+
+@login_required
+@require_POST
+def attendance_admit(request, meeting_id: int):
+    """Admit one waiting person (`attendance`) or everyone (`all`)."""
+    meeting = get_manageable_meeting(request, meeting_id)
+    ids = None
+    if request.POST.get("all") != "1":
+        try:
+            ids = [int(request.POST.get("attendance", ""))]
+        except ValueError:
+            return _json_error(400, "Say whom to admit.")
+    try:
+        count = attendance_services.attendance_admit(meeting=meeting, attendance_ids=ids)
+    except attendance_services.MeetingFull as error:
+        if request.headers.get("Accept") == "application/json":
+            return _json_error(409, str(error))
+        messages.error(request, str(error))
+        return redirect(meeting)
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"admitted": count})
+    messages.success(request, f"{count} admitted." if count != 1 else "1 person admitted.")
+    return redirect(meeting)
+
+
+@require_POST
+def attendance_left(request, meeting_id: int):
+    """The embedded room reports that this visitor left; only their own record is touched."""
+    _, attendance = _own_attendance(request, meeting_id)
+    if attendance is None:
+        return _json_error(403, NO_PERMISSION + ".")
+    attendance_services.attendance_leave(attendance=attendance)
+    return JsonResponse({"left": True})
+
+
+@login_required
+@require_GET
+def attendance_csv(request, meeting_id: int):
+    meeting = get_manageable_meeting(request, meeting_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="attendance-{meeting.meeting_id}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["name", "email", "way", "role", "joined_at", "left_at", "minutes"])
+    for row in meeting.attendances.select_related("user", "invitation"):
+        email = row.invitation.email if row.invitation else (row.user.email if row.user else "")
+        writer.writerow(
+            [
+                safe_cell(row.display_name),
+                safe_cell(email),
+                row.get_way_display(),
+                "moderator" if row.is_moderator else "attendee",
+                row.admitted_at.isoformat() if row.admitted_at else "",
+                row.left_at.isoformat() if row.left_at else "",
+                round(row.duration.total_seconds() / 60) if row.duration else "",
+            ]
+        )
+    return response

@@ -85,25 +85,9 @@ function enableShare() {
   document.querySelectorAll("[data-share]").forEach((button) => { button.hidden = false; });
 }
 
-function embedRoom() {
-  const container = document.getElementById("jitsi-container");
-  const configNode = document.getElementById("room-config");
-  if (!container || !configNode || !("embed" in container.dataset) || !window.JitsiMeetExternalAPI) return;
-  const config = JSON.parse(configNode.textContent);
-  container.classList.add("embedded");
-  // The server decides the name, token and settings; the page only says where to draw.
-  new window.JitsiMeetExternalAPI(config.domain, {
-    ...config.options,
-    parentNode: container,
-    width: "100%",
-    height: "100%",
-  });
-}
-
 document.addEventListener("DOMContentLoaded", () => {
   showCustomDuration();
   detectTimezone();
   enableShare();
   document.querySelectorAll("dialog[data-open-on-load]").forEach((dialog) => dialog.showModal());
 });
-window.addEventListener("load", embedRoom);

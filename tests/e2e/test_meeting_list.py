@@ -45,7 +45,7 @@ def test_host_copies_the_link_and_cancels_a_meeting_from_the_row_menu(
 
     expect(page).to_have_url(f"{live_server.url}/meetings/{meeting.meeting_id}/")
     expect(page.locator(".messages")).to_have_text("The meeting was cancelled.")
-    expect(page.locator(".badge")).to_have_text("Cancelled")
+    expect(page.locator(".page-head .badge")).to_have_text("Cancelled")
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.CANCELLED
 

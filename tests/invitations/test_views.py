@@ -146,7 +146,7 @@ def test_meeting_page_queries_stay_constant_with_many_invitations(
         Invitation(meeting=meeting, contact=contact, email=f"p{n}@example.org")
         for n in range(count)
     )
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = host_client.get(meeting.get_absolute_url())
     assert response.text.count("data-invitation-id=") == count
 

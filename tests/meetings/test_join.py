@@ -248,7 +248,7 @@ def test_unknown_room_is_not_found(client):
 
 def test_room_runs_a_constant_number_of_queries(client, meeting, django_assert_num_queries):
     client.post(_share(meeting), {"name": "Guest"})
-    with django_assert_num_queries(2):  # session, meeting with host
+    with django_assert_num_queries(3):  # session, meeting with host, the attendance
         client.get(_room(meeting))
 
 
@@ -286,3 +286,10 @@ def test_no_token_long_before_the_meeting(client, meeting, settings):
     settings.JITSI_APP_SECRET = "s" * 40
     client.post(_share(meeting), {"name": "Guest"})  # the meeting starts tomorrow
     assert "?jwt=" not in client.get(_room(meeting)).text
+
+
+def test_attendees_keep_their_name_when_the_host_says_so(meeting):
+    type(meeting).objects.filter(pk=meeting.pk).update(allow_name_change=False)
+    guest = Client()
+    guest.post(_share(meeting), {"name": "Guest"})
+    assert _room_params(guest.get(_room(meeting)).text)["config.readOnlyName"] is True

@@ -181,8 +181,8 @@ def test_detail_shows_credentials_and_allowed_actions(host_client, meeting):
 
 
 def test_detail_runs_a_constant_number_of_queries(host_client, meeting, django_assert_num_queries):
-    # session, user, meeting with host, invitations
-    with django_assert_num_queries(4):
+    # session, user, meeting with host, invitations, attendance
+    with django_assert_num_queries(5):
         host_client.get(_url("detail", meeting))
 
 

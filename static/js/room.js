@@ -1,0 +1,101 @@
+"use strict";
+// The video room, the waiting page, and the host's view of who is waiting.
+
+function csrfToken() {
+  const meta = document.querySelector("meta[name=csrf-token]");
+  return meta ? meta.content : "";
+}
+
+async function post(url, data) {
+  return fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    keepalive: true,
+    headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    body: new URLSearchParams(data),
+  });
+}
+
+function embedRoom() {
+  const container = document.getElementById("jitsi-container");
+  const configNode = document.getElementById("room-config");
+  if (!container || !configNode || !("embed" in container.dataset) || !window.JitsiMeetExternalAPI) return;
+  const config = JSON.parse(configNode.textContent);
+  container.classList.add("embedded");
+  // The server decides the name, token and settings; the page only says where to draw.
+  const api = new window.JitsiMeetExternalAPI(config.domain, {
+    ...config.options,
+    parentNode: container,
+    width: "100%",
+    height: "100%",
+  });
+  let reported = false;
+  const left = () => {
+    if (reported || !container.dataset.leftUrl) return;
+    reported = true;
+    post(container.dataset.leftUrl, {});
+  };
+  api.addListener("videoConferenceLeft", left);
+  api.addListener("readyToClose", left);
+}
+
+function waitForAdmission(section) {
+  const url = section.dataset.waitingStatus;
+  async function check() {
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (response.ok && !response.redirected) {
+        const data = await response.json();
+        if (data.admitted) { window.location.assign(data.room_url); return; }
+        if (data.closed) { window.location.reload(); return; }
+      }
+    } catch (error) {
+      // Offline for a moment: keep waiting.
+    }
+    setTimeout(check, 2000);
+  }
+  setTimeout(check, 2000);
+}
+
+function waitingList(panel) {
+  const url = panel.dataset.attendanceStatus;
+  const admitUrl = panel.dataset.admitUrl;
+  const list = panel.querySelector("[data-waiting-list]");
+  const count = panel.querySelector("[data-waiting-count]");
+  const all = panel.querySelector("[data-admit-all]");
+
+  function render(waiting) {
+    count.textContent = String(waiting.length);
+    panel.hidden = waiting.length === 0;
+    list.replaceChildren(...waiting.map((person) => {
+      const item = document.createElement("li");
+      const name = document.createElement("span");
+      name.textContent = `${person.name} (${person.way})`;
+      const admit = document.createElement("button");
+      admit.type = "button";
+      admit.className = "button small primary";
+      admit.textContent = "Admit";
+      admit.addEventListener("click", async () => { await post(admitUrl, { attendance: person.id }); refresh(); });
+      item.append(name, admit);
+      return item;
+    }));
+  }
+
+  async function refresh() {
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (response.ok && !response.redirected) render((await response.json()).waiting);
+    } catch (error) {
+      // Try again at the next tick.
+    }
+  }
+  all.addEventListener("click", async () => { await post(admitUrl, { all: "1" }); refresh(); });
+  refresh();
+  setInterval(refresh, 3000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-waiting-status]").forEach(waitForAdmission);
+  document.querySelectorAll("[data-attendance-status]").forEach(waitingList);
+});
+window.addEventListener("load", embedRoom);
