@@ -2,6 +2,7 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.timezones import timezone_choices
@@ -87,7 +88,20 @@ class MeetingForm(forms.Form):
         required=False, initial=True, label="People may change their name in the room"
     )
 
+    provider = forms.ChoiceField(
+        label="Where the meeting is held", choices=Meeting.Provider.choices, required=False
+    )
+    external_url = forms.URLField(
+        label="Meeting link",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="The https link of your Zoom, Teams or other meeting.",
+    )
+
     ROOM_FIELDS = (
+        "provider",
+        "external_url",
         "waiting_room",
         "join_before_host",
         "mute_on_join",
@@ -114,6 +128,7 @@ class MeetingForm(forms.Form):
             )
         elif user is not None:
             initial.setdefault("timezone", user.timezone)
+            initial.setdefault("provider", settings.DEFAULT_MEETING_PROVIDER)
         super().__init__(*args, **kwargs)
         if instance is not None:
             self.fields["passcode"].required = True
@@ -131,6 +146,18 @@ class MeetingForm(forms.Form):
             data["duration"] = data.get("duration_custom")
         elif preset:
             data["duration"] = int(preset)
+
+        data["provider"] = data.get("provider") or Meeting.Provider.JITSI
+        if data["provider"] == Meeting.Provider.EXTERNAL:
+            url = data.get("external_url", "")
+            if not url and "external_url" not in self.errors:
+                self.add_error(
+                    "external_url", "Paste the link of the meeting on the other service."
+                )
+            elif url and not url.startswith("https://"):
+                self.add_error("external_url", "The link must start with https://.")
+        else:
+            data["external_url"] = ""
 
         day, at, zone_name = data.get("date"), data.get("time"), data.get("timezone")
         if day and at and zone_name:

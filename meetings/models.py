@@ -77,6 +77,19 @@ class Meeting(models.Model):
     invitation_token = models.CharField(max_length=64, unique=True, editable=False)
     access_token = models.CharField(max_length=64, unique=True, editable=False)
 
+    class Provider(models.TextChoices):
+        JITSI = "jitsi", "Jitsi (built in)"
+        EXTERNAL = "external", "Another service (paste its link)"
+
+    # Where the video call happens; every way in still passes through this site.
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.JITSI)
+    external_url = models.URLField(
+        "external meeting link",
+        max_length=500,
+        blank=True,
+        help_text="The https link of a Zoom, Teams or other meeting.",
+    )
+
     # How the room behaves for attendees; moderators are never held back or muted.
     waiting_room = models.BooleanField(
         default=False, help_text="Attendees wait until the host admits them."
@@ -117,6 +130,10 @@ class Meeting(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["scheduled", "active", "ended", "cancelled"]),
                 name="meeting_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(provider="external") | Q(external_url__startswith="https://"),
+                name="meeting_external_provider_has_https_link",
             ),
             models.CheckConstraint(
                 condition=Q(participant_limit__isnull=True)

@@ -25,6 +25,8 @@ class RoomSettings:
     mute_on_join: bool = False
     participant_limit: int | None = None
     allow_name_change: bool = True
+    provider: str = "jitsi"
+    external_url: str = ""
 
 
 # A 9-digit ID space holds 900 million meetings; a collision is rare, ten in a row is a bug.

@@ -439,7 +439,7 @@ def room(request, meeting_id: int):
             "display_name": participant.display_name,
             "jitsi_url": rooms.room_url(meeting, participant, session_key),
             "jitsi_base_url": settings.JITSI_BASE_URL,
-            "jitsi_embed": settings.JITSI_EMBED,
+            "jitsi_embed": settings.JITSI_EMBED and meeting.provider == Meeting.Provider.JITSI,
             "room_config": rooms.embed_config(meeting, participant, session_key),
         },
     )

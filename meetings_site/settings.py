@@ -179,6 +179,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Video rooms.
 JITSI_BASE_URL = env.str("JITSI_BASE_URL", default="https://meet.jit.si").rstrip("/")
 JITSI_EMBED = env.bool("JITSI_EMBED", default=True)
+# The provider new meetings start with: "jitsi" or "external" (a pasted link).
+DEFAULT_MEETING_PROVIDER = env.str("DEFAULT_MEETING_PROVIDER", default="jitsi")
 
 # Token authentication on a self-hosted Jitsi (docs/jitsi.md). With both set,
 # every join carries a JWT signed with the secret that Prosody also holds.

@@ -470,3 +470,15 @@ def test_a_change_while_sending_is_not_lost(scheduled, smtp_server, invite, run_
     )
     delivery._finish(batch[0], claim, delivery_state="sent")
     assert Invitation.objects.get().delivery_state == "queued"
+
+
+def test_a_meeting_on_another_service_names_its_link(scheduled, smtp_server, invite, run_worker):
+    type(scheduled).objects.filter(pk=scheduled.pk).update(
+        provider="external", external_url="https://teams.example.com/l/meetup/1"
+    )
+    invite(scheduled, "linus@example.org")
+    run_worker()
+    (message,) = smtp_server.messages
+    assert "https://teams.example.com/l/meetup/1" in _text(message)
+    _, event = _event(message)
+    assert "Video call: https://teams.example.com/l/meetup/1" in event["DESCRIPTION"]

@@ -326,3 +326,56 @@ def test_share_dialog_and_meeting_page_show_a_qr_code_of_the_link(host_client, m
         scale=4, border=2, dark="#111827", light="#ffffff", omitsize=False
     )
     assert svgs[0] == expected
+
+
+def _form_data(**overrides):
+    day = (timezone.now() + timedelta(days=5)).date().isoformat()
+    data = {
+        "title": "Elsewhere",
+        "date": day,
+        "time": "10:00",
+        "timezone": "UTC",
+        "duration_preset": "30",
+        "passcode": "",
+    }
+    return data | overrides
+
+
+def test_a_meeting_can_be_held_on_another_service(host_client, user):
+    response = host_client.post(
+        reverse("meetings:create"),
+        _form_data(provider="external", external_url="https://zoom.example.com/j/123"),
+    )
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.external_url == "https://zoom.example.com/j/123"
+    page = host_client.get(_url("room", meeting)).text
+    assert 'href="https://zoom.example.com/j/123"' in page
+    assert "external_api.js" not in page
+    link = host_client.get(reverse("meetings:link", args=[meeting.meeting_id])).json()
+    assert link["meeting_url"] == "https://zoom.example.com/j/123"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("", "Paste the link"),
+        ("http://zoom.example.com/j/1", "must start with https://"),
+        ("javascript:alert(1)", "Enter a valid URL"),
+    ],
+)
+def test_another_service_needs_an_https_link(host_client, url, message):
+    response = host_client.post(
+        reverse("meetings:create"), _form_data(provider="external", external_url=url)
+    )
+    assert response.status_code == 400
+    assert message in response.text
+    assert not Meeting.objects.exists()
+
+
+def test_the_built_in_room_ignores_a_stray_link(host_client):
+    host_client.post(
+        reverse("meetings:create"),
+        _form_data(provider="jitsi", external_url="https://zoom.example.com/j/1"),
+    )
+    assert Meeting.objects.get().external_url == ""
