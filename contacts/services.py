@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
@@ -146,6 +147,44 @@ def contact_get_or_create_for_email(*, owner: User, email: str, name: str = "") 
         if existing is None:
             raise
         return existing
+
+
+@transaction.atomic
+def contacts_get_or_create_for_emails(
+    *, owner: User, people: Sequence[tuple[str, str]]
+) -> dict[str, Contact]:
+    """The owner's active contacts for many (name, email) pairs, keyed by lowercased email.
+
+    The batch form of contact_get_or_create_for_email: one query for those that
+    exist, one insert for the rest, whatever the number of people.
+    """
+    wanted = {}
+    for name, email in people:
+        email = _validated_email(email)
+        wanted.setdefault(email.lower(), (name, email))
+    found = {
+        contact.email.lower(): contact
+        for contact in Contact.objects.owned_by(owner)
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=wanted)
+    }
+    new = []
+    for key, (name, email) in wanted.items():
+        if key not in found:
+            first_name, last_name = split_name(name)
+            new.append(
+                Contact(owner=owner, email=email, first_name=first_name, last_name=last_name)
+            )
+    if new:
+        # A concurrent request may add the same address: keep theirs, then read all back.
+        Contact.objects.bulk_create(new, ignore_conflicts=True)
+        found |= {
+            contact.email.lower(): contact
+            for contact in Contact.objects.owned_by(owner)
+            .annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=[contact.email.lower() for contact in new])
+        }
+    return found
 
 
 @transaction.atomic

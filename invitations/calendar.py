@@ -1,12 +1,13 @@
 """Calendar files (RFC 5545) for invitations, updates and cancellations (RFC 5546 iTIP)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event, vCalAddress
+from icalendar import Calendar, Event, Timezone, vCalAddress
 
 from meetings.models import Meeting
 
@@ -75,11 +76,20 @@ def build_calendar(
     calendar = Calendar.new(prodid=PRODID, method=method, subcomponents=[event])
     # Calendar.new adds a random calendar-level UID; only the event's UID matters to clients.
     calendar.pop("UID", None)
-    # VTIMEZONE with the rules around the meeting only, to keep the file small.
-    calendar.add_missing_timezones(
-        first_date=start.date() - timedelta(days=366), last_date=start.date() + timedelta(days=366)
-    )
+    if calendar.get_missing_tzids():  # none for UTC, written as such
+        calendar.subcomponents.insert(0, _vtimezone(meeting.timezone, start.year))
     return calendar.to_ical()
+
+
+@lru_cache(maxsize=256)
+def _vtimezone(tzid: str, year: int) -> Timezone:
+    """VTIMEZONE with the rules of the years around the meeting only, to keep files small.
+
+    Built once per zone and year: a batch of invitations shares it (it is never modified).
+    """
+    return Timezone.from_tzid(
+        tzid, first_date=date(year - 1, 1, 1), last_date=date(year + 1, 12, 31)
+    )
 
 
 def _description(meeting: Meeting, join_url: str) -> str:

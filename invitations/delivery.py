@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from invitations import tokens
+from invitations.backends import calendar_alternative_supported
 from invitations.crypto import SecretKeyError
 from invitations.emails import cancellation_email, invitation_email
 from invitations.models import Invitation
@@ -134,14 +135,18 @@ def _release_for_retry(
     outcome.retry_at = min(filter(None, [outcome.retry_at, retry_at]))
 
 
-def _build(invitation: Invitation):
+def _build(invitation: Invitation, calendar_alternative: bool):
     """The email for what the invitee is owed, and the token minted for it (if any)."""
     if invitation.message == Invitation.Message.CANCEL:
-        return cancellation_email(invitation), None
+        return cancellation_email(invitation, calendar_alternative=calendar_alternative), None
     token, join_token = tokens.mint(invitation)
-    return invitation_email(
-        invitation, token=token, update=invitation.sent_at is not None
-    ), join_token
+    message = invitation_email(
+        invitation,
+        token=token,
+        update=invitation.sent_at is not None,
+        calendar_alternative=calendar_alternative,
+    )
+    return message, join_token
 
 
 def deliver_meeting(meeting_pk: int) -> Outcome:
@@ -154,6 +159,8 @@ def deliver_meeting(meeting_pk: int) -> Outcome:
         return outcome
 
     connection = get_connection()
+    # One look at the mail route per batch, not per message.
+    calendar_alternative = calendar_alternative_supported()
     try:
         connection.open()
     except Exception as error:  # every failure is recorded per invitation
@@ -167,7 +174,7 @@ def deliver_meeting(meeting_pk: int) -> Outcome:
         for position, invitation in enumerate(batch):
             message, join_token = None, None
             try:
-                message, join_token = _build(invitation)
+                message, join_token = _build(invitation, calendar_alternative)
                 connection.send_messages([message])
             except Exception as error:
                 if join_token is not None:

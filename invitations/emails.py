@@ -61,14 +61,16 @@ def _message(subject: str, text: str, html: str, recipient: Recipient) -> EmailM
     return message
 
 
-def _attach_calendar(message: EmailMultiAlternatives, ics: bytes, method: str) -> None:
+def _attach_calendar(
+    message: EmailMultiAlternatives, ics: bytes, method: str, alternative: bool | None
+) -> None:
     """The calendar as a `text/calendar; method=…` alternative and as `invite.ics`.
 
     ESPs that refuse calendar alternatives get the attachment alone.
     """
     content = ics.decode()
     mimetype = f"text/calendar; method={method}"
-    if calendar_alternative_supported():
+    if alternative if alternative is not None else calendar_alternative_supported():
         message.attach_alternative(content, mimetype)
     message.attach("invite.ics", content, mimetype)
 
@@ -123,8 +125,18 @@ def _context(meeting: Meeting, recipient: Recipient, **extra) -> dict:
     }
 
 
-def invitation_email(invitation: Invitation, *, token: str, update: bool) -> EmailMultiAlternatives:
-    """The invitation (or, after a change, the update) with a personal link and a calendar."""
+def invitation_email(
+    invitation: Invitation,
+    *,
+    token: str,
+    update: bool,
+    calendar_alternative: bool | None = None,
+) -> EmailMultiAlternatives:
+    """The invitation (or, after a change, the update) with a personal link and a calendar.
+
+    calendar_alternative: whether the mail route takes a calendar alternative part;
+    a batch decides it once (None: look it up now).
+    """
     meeting = invitation.meeting
     recipient = recipient_for(invitation)
     links = _links(invitation, token)
@@ -142,11 +154,13 @@ def invitation_email(invitation: Invitation, *, token: str, update: bool) -> Ema
         attendee=Attendee(invitation.email, invitation.display_name, invitation.rsvp),
         join_url=links["join_url"],
     )
-    _attach_calendar(message, ics, "REQUEST")
+    _attach_calendar(message, ics, "REQUEST", calendar_alternative)
     return message
 
 
-def cancellation_email(invitation: Invitation) -> EmailMultiAlternatives:
+def cancellation_email(
+    invitation: Invitation, *, calendar_alternative: bool | None = None
+) -> EmailMultiAlternatives:
     """The meeting is off for this invitee: METHOD:CANCEL removes it from their calendar."""
     meeting = invitation.meeting
     recipient = recipient_for(invitation)
@@ -157,7 +171,7 @@ def cancellation_email(invitation: Invitation) -> EmailMultiAlternatives:
         method="CANCEL",
         attendee=Attendee(invitation.email, invitation.display_name, invitation.rsvp),
     )
-    _attach_calendar(message, ics, "CANCEL")
+    _attach_calendar(message, ics, "CANCEL", calendar_alternative)
     return message
 
 

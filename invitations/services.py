@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
-from contacts.services import contact_get_or_create_for_email
+from contacts.services import contacts_get_or_create_for_emails
 from invitations.models import Invitation, ReminderSent
 from meetings.exceptions import TransitionError
 from meetings.models import Meeting
@@ -82,8 +82,16 @@ def invitations_send(
         )
     }
 
+    contacts = contacts_get_or_create_for_emails(
+        owner=meeting.host,
+        people=[
+            person
+            for key, person in wanted.items()
+            if key not in users and (key not in existing or existing[key].is_revoked)
+        ],
+    )
     new = []
-    for key, (name, email) in wanted.items():
+    for key, (name, _email) in wanted.items():
         invitation = existing.get(key)
         if invitation is not None and not invitation.is_revoked:
             result.already_invited.append(invitation.email)
@@ -113,7 +121,7 @@ def invitations_send(
                 )
             )
         else:
-            contact = contact_get_or_create_for_email(owner=meeting.host, email=email, name=name)
+            contact = contacts[key]
             new.append(
                 Invitation(
                     meeting=meeting,

@@ -44,6 +44,7 @@ function waitForAdmission(section) {
   async function check() {
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (response.status === 403) { window.location.reload(); return; }  // the join expired
       if (response.ok && !response.redirected) {
         const data = await response.json();
         if (data.admitted) { window.location.assign(data.room_url); return; }
@@ -63,6 +64,16 @@ function waitingList(panel) {
   const list = panel.querySelector("[data-waiting-list]");
   const count = panel.querySelector("[data-waiting-count]");
   const all = panel.querySelector("[data-admit-all]");
+  const problem = panel.querySelector("[data-admit-error]");
+
+  async function admit(data) {
+    const response = await post(admitUrl, data);
+    problem.textContent = "";
+    if (!response.ok) {
+      try { problem.textContent = (await response.json()).error; } catch (error) { problem.textContent = "Could not admit: try again."; }
+    }
+    refresh();
+  }
 
   function render(waiting) {
     count.textContent = String(waiting.length);
@@ -71,12 +82,12 @@ function waitingList(panel) {
       const item = document.createElement("li");
       const name = document.createElement("span");
       name.textContent = `${person.name} (${person.way})`;
-      const admit = document.createElement("button");
-      admit.type = "button";
-      admit.className = "button small primary";
-      admit.textContent = "Admit";
-      admit.addEventListener("click", async () => { await post(admitUrl, { attendance: person.id }); refresh(); });
-      item.append(name, admit);
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "button small primary";
+      button.textContent = "Admit";
+      button.addEventListener("click", () => admit({ attendance: person.id }));
+      item.append(name, button);
       return item;
     }));
   }
@@ -89,7 +100,7 @@ function waitingList(panel) {
       // Try again at the next tick.
     }
   }
-  all.addEventListener("click", async () => { await post(admitUrl, { all: "1" }); refresh(); });
+  all.addEventListener("click", () => admit({ all: "1" }));
   refresh();
   setInterval(refresh, 3000);
 }

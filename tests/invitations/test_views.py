@@ -415,3 +415,15 @@ def test_an_unknown_role_is_refused(host_client, meeting):
     response = host_client.post(_send_url(meeting), {"addresses": "x@example.org", "role": "owner"})
     assert response.status_code == 400
     assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/Sao_Paulo"])
+def test_calendar_file_in_any_zone_parses_back(host_client, user, zone):
+    from icalendar import Calendar
+
+    meeting = MeetingFactory(host=user, timezone=zone)
+    response = host_client.get(reverse("invitations:calendar", args=[meeting.meeting_id]))
+    calendar = Calendar.from_ical(response.content)
+    (event,) = calendar.walk("VEVENT")
+    assert event.start == meeting.starts_at
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ([] if zone == "UTC" else [zone])
