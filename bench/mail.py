@@ -17,12 +17,18 @@ the same round: rendering and bookkeeping may cost as much as the sending
 itself (at least 0.5 of send_messages), and keeping one connection for the
 batch must still leave it well ahead of a naive sender (at least 1.5 times).
 
-The SMTP server runs in a process of its own, so that it neither shares the
-bench process's interpreter lock nor counts in its CPU time; its CPU time per
-message is printed to show it is not what limits the figures.
+The SMTP server behaves like a submission server: it requires STARTTLS, then
+a login, before it takes a message, which is what makes a connection per
+message expensive (`--no-mail-tls`: plain SMTP, no login). Its certificate is
+made for the run and trusted through SSL_CERT_FILE, which Django's SMTP backend
+honours as any Python client does. It runs in a process of its own, so that it
+neither shares the bench process's interpreter lock nor counts in its CPU time;
+its CPU time per message is printed to show it is not what limits the figures.
 """
 
+import ipaddress
 import itertools
+import logging
 import multiprocessing
 import secrets
 import signal
@@ -31,9 +37,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import server
 
@@ -47,6 +54,9 @@ HOST = server.HOST
 SMTP_SERVER_NAME = "smtp.bench.localhost"
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 HOST_EMAIL = "mail-host@bench.example"
+# The certificate's name; it also names HOST, the address every client connects to.
+CERTIFICATE_NAME = "localhost"
+SMTP_USER = "bench-sender"
 MEETING_TIMEZONE = "Europe/Berlin"
 # A busy SMTP server would cap all three measurements alike and squeeze the ratios.
 SERVER_BUSY_WARNING = 0.5
@@ -80,6 +90,90 @@ class MailBenchError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Tls:
+    """What the server needs for STARTTLS and AUTH, and what the senders need to use them."""
+
+    certfile: Path
+    keyfile: Path
+    username: str
+    password: str
+
+
+def make_tls(directory: Path) -> Tls:
+    """A throwaway self-signed certificate for the loopback address, and a login for the run.
+
+    An ECDSA P-256 key: the cheaper handshake of the common choices, so that a
+    connection per message is not made to look dearer than it is.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CERTIFICATE_NAME)])
+    identifier = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    now = datetime.now(UTC)
+    # Its own CA, with the extensions a strict verifier asks of one.
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName(CERTIFICATE_NAME), x509.IPAddress(ipaddress.ip_address(HOST))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(identifier, critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(identifier),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    certfile = directory / "smtp-cert.pem"
+    keyfile = directory / "smtp-key.pem"
+    certfile.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    keyfile.touch(mode=0o600)
+    keyfile.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return Tls(certfile, keyfile, username=SMTP_USER, password=secrets.token_urlsafe(16))
+
+
+def describe(tls: Tls | None) -> str:
+    """The server's security, for the report's header."""
+    if tls is None:
+        return "plain SMTP, no login"
+    return "STARTTLS required, then AUTH PLAIN or LOGIN"
+
+
+@dataclass(frozen=True)
 class SinkState:
     received: int
     octets: int
@@ -99,16 +193,63 @@ class _CountingHandler:
         return "250 2.0.0 Accepted"
 
 
-def _serve(port: int, channel: Connection) -> None:
+class _Authenticator:
+    """Accepts the run's one login, whichever of aiosmtpd's mechanisms carries it."""
+
+    def __init__(self, username: str, password: str) -> None:
+        self._username = username.encode()
+        self._password = password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        valid = (
+            isinstance(auth_data, LoginPassword)
+            and secrets.compare_digest(auth_data.login, self._username)
+            and secrets.compare_digest(auth_data.password, self._password)
+        )
+        # handled=False: the server answers 535 itself when the login is refused.
+        return AuthResult(success=valid, handled=False)
+
+
+def _security(tls: Tls | None) -> dict[str, Any]:
+    """aiosmtpd's options for a submission server: STARTTLS first, then AUTH, then mail."""
+    if tls is None:
+        return {}
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls.certfile, tls.keyfile)
+    return {
+        "tls_context": context,
+        "require_starttls": True,
+        "auth_required": True,
+        "auth_require_tls": True,
+        "authenticator": _Authenticator(tls.username, tls.password),
+    }
+
+
+def _serve(port: int, tls: Tls | None, channel: Connection) -> None:
     """The server process: answer the bench's questions until it says stop, or goes away."""
     # Ctrl-C reaches the whole process group; the bench stops this process in order.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from aiosmtpd.controller import Controller
 
+    # aiosmtpd's own AUTH code sets the legacy Session.login_data, and logs a
+    # deprecation warning for it on every login.
+    logging.getLogger("mail.log").addFilter(
+        lambda record: "login_data is deprecated" not in record.getMessage()
+    )
     handler = _CountingHandler()
-    # A fixed name: otherwise every connection looks up the machine's own name first.
-    controller = Controller(handler, hostname=HOST, port=port, server_hostname=SMTP_SERVER_NAME)
     try:
+        # A fixed name: otherwise every connection looks up the machine's own name first.
+        controller = Controller(
+            handler,
+            hostname=HOST,
+            port=port,
+            server_hostname=SMTP_SERVER_NAME,
+            **_security(tls),
+        )
         controller.start()
     except Exception as error:  # reported to the bench, which fails with it
         channel.send(f"{type(error).__name__}: {error}")
@@ -125,15 +266,22 @@ def _serve(port: int, channel: Connection) -> None:
 
 
 class SmtpSink:
-    """A counting SMTP server on a free loopback port, in a child process."""
+    """A counting SMTP server on a free loopback port, in a child process.
 
-    def __init__(self) -> None:
+    With `tls`, it requires STARTTLS and a login before it takes a message.
+    """
+
+    def __init__(self, tls: Tls | None) -> None:
         # spawn, not fork: the bench process may already run threads.
         context = multiprocessing.get_context("spawn")
         self.port = server.free_port()
+        self.tls = tls
         self._channel, self._child_end = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(self.port, self._child_end), name="bench-smtp", daemon=True
+            target=_serve,
+            args=(self.port, tls, self._child_end),
+            name="bench-smtp",
+            daemon=True,
         )
 
     def start(self) -> None:
@@ -174,9 +322,9 @@ class SmtpSink:
 
 
 @contextmanager
-def smtp_sink() -> Iterator[SmtpSink]:
+def smtp_sink(tls: Tls | None) -> Iterator[SmtpSink]:
     """A running SMTP server for the duration of the block, always stopped afterwards."""
-    sink = SmtpSink()
+    sink = SmtpSink(tls)
     try:
         sink.start()
         yield sink
@@ -184,21 +332,27 @@ def smtp_sink() -> Iterator[SmtpSink]:
         sink.stop()
 
 
-def smtp_env(port: int) -> dict[str, str]:
-    """Production mail settings pointing at the sink: plain SMTP, no login.
+def smtp_env(sink: SmtpSink) -> dict[str, str]:
+    """Production mail settings pointing at the sink: STARTTLS and its login, or neither.
 
-    EMAIL_BACKEND and the credentials are set too, so that a developer's .env
-    can never send the bench's mail through a real server or an ESP.
+    EMAIL_BACKEND and the credentials are set either way, so that a developer's
+    .env can never send the bench's mail through a real server or an ESP. With
+    TLS, SSL_CERT_FILE makes the run's certificate the one the default SSL
+    context trusts: Django's SMTP backend builds its context that way.
     """
-    return {
+    tls = sink.tls
+    env = {
         "EMAIL_BACKEND": SMTP_BACKEND,
         "SMTP_HOST": HOST,
-        "SMTP_PORT": str(port),
-        "SMTP_STARTTLS": "false",
+        "SMTP_PORT": str(sink.port),
+        "SMTP_STARTTLS": "true" if tls is not None else "false",
         "SMTP_SSL": "false",
-        "SMTP_USER": "",
-        "SMTP_PASS": "",
+        "SMTP_USER": tls.username if tls is not None else "",
+        "SMTP_PASS": tls.password if tls is not None else "",
     }
+    if tls is not None:
+        env["SSL_CERT_FILE"] = str(tls.certfile)
+    return env
 
 
 # Measurements.
@@ -249,9 +403,12 @@ def bench(sink: SmtpSink, *, count: int, rounds: int) -> int:
     import django
 
     django.setup()
-    _check_mail_settings(sink.port)
+    _check_mail_settings(sink)
     setup = Setup(sink=sink, count=count, host=_create_host())
-    print(f"Mail: {count} messages per run to an SMTP server on {HOST}:{sink.port}; warming up…")
+    print(
+        f"Mail: {count} messages per run to an SMTP server on {HOST}:{sink.port}"
+        f" ({describe(sink.tls)}); warming up…"
+    )
     # Warm-up: templates, time-zone data and imports load once, outside the timing.
     _, meeting = _product(setup)
     setup.messages = _render(meeting)
@@ -261,21 +418,32 @@ def bench(sink: SmtpSink, *, count: int, rounds: int) -> int:
     return report(measure(setup, rounds))
 
 
-def _check_mail_settings(port: int) -> None:
-    """Fail before sending anything unless mail goes to the sink over plain SMTP."""
+def _check_mail_settings(sink: SmtpSink) -> None:
+    """Fail before sending anything unless mail goes to the sink, as the sink asks for it."""
     from django.conf import settings
 
     from invitations.backends import active_mail_settings
 
-    wanted = (SMTP_BACKEND, HOST, port, False, False)
+    tls = sink.tls
+    wanted = (
+        SMTP_BACKEND,
+        HOST,
+        sink.port,
+        tls is not None,
+        False,
+        tls.username if tls is not None else "",
+    )
     found = (
         settings.MAIL_FALLBACK_BACKEND,
         settings.EMAIL_HOST,
         settings.EMAIL_PORT,
         settings.EMAIL_USE_TLS,
         settings.EMAIL_USE_SSL,
+        settings.EMAIL_HOST_USER,
     )
-    if found != wanted or active_mail_settings() is not None:
+    # Compared apart, so that the message below never shows it.
+    password_matches = (tls.password if tls is not None else "") == settings.EMAIL_HOST_PASSWORD
+    if found != wanted or not password_matches or active_mail_settings() is not None:
         raise MailBenchError(
             f"mail is not set up for the local SMTP server: {found}, expected {wanted}"
         )
@@ -424,17 +592,27 @@ def _render(meeting: "Meeting") -> list["EmailMessage"]:
     ]
 
 
-def _smtp_connection(port: int):
+def _smtp_connection(sink: SmtpSink):
+    """Django's SMTP backend, set up as the product's settings are: STARTTLS and login, or not."""
     from django.core.mail import get_connection
 
-    return get_connection(SMTP_BACKEND, host=HOST, port=port, use_tls=False, use_ssl=False)
+    tls = sink.tls
+    return get_connection(
+        SMTP_BACKEND,
+        host=HOST,
+        port=sink.port,
+        use_tls=tls is not None,
+        use_ssl=False,
+        username=tls.username if tls is not None else "",
+        password=tls.password if tls is not None else "",
+    )
 
 
 def _one_connection(setup: Setup) -> MailRun:
     """Django's SMTP backend: every message over one connection."""
 
     def send() -> None:
-        sent = _smtp_connection(setup.sink.port).send_messages(setup.messages)
+        sent = _smtp_connection(setup.sink).send_messages(setup.messages)
         if sent != len(setup.messages):
             raise MailBenchError(f"send_messages sent {sent} of {len(setup.messages)}")
 
@@ -442,11 +620,11 @@ def _one_connection(setup: Setup) -> MailRun:
 
 
 def _per_message(setup: Setup) -> MailRun:
-    """Each message over its own connection: connect, EHLO, send, QUIT."""
+    """Each message over its own connection: connect, EHLO, [STARTTLS, EHLO, AUTH,] send, QUIT."""
 
     def send() -> None:
         for message in setup.messages:
-            connection = _smtp_connection(setup.sink.port)
+            connection = _smtp_connection(setup.sink)
             connection.open()
             try:
                 connection.send_messages([message])

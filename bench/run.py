@@ -57,6 +57,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--mail-count", type=int, default=200, help="invitations sent per mail run (default 200)"
     )
     parser.add_argument(
+        "--mail-tls",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the SMTP server requires STARTTLS and a login, as a submission server does"
+        " (default); --no-mail-tls: plain SMTP, no login",
+    )
+    parser.add_argument(
         "--env",
         action="append",
         type=_env_pair,
@@ -110,8 +117,11 @@ def bench(args: argparse.Namespace) -> int:
     work_dir = Path(tempfile.mkdtemp(prefix="run-", dir=WORK))
     try:
         with contextlib.ExitStack() as stack:
-            # Started first: Django reads the SMTP server's port once, at set-up.
-            sink = stack.enter_context(mail.smtp_sink()) if args.only != "pages" else None
+            sink = None
+            if args.only != "pages":
+                # Started first: Django reads the SMTP server's port once, at set-up.
+                tls = mail.make_tls(work_dir) if args.mail_tls else None
+                sink = stack.enter_context(mail.smtp_sink(tls))
             port = server.free_port()
             # Set before Django starts in this process; the children inherit it.
             os.environ.update(
@@ -119,7 +129,7 @@ def bench(args: argparse.Namespace) -> int:
                     port=port, database=work_dir / "bench.sqlite3", extra=dict(args.env)
                 )
             )
-            mail_env = mail.smtp_env(sink.port) if sink is not None else {}
+            mail_env = mail.smtp_env(sink) if sink is not None else {}
             # The pages send no mail: gunicorn gets the environment it had before.
             pages_env = {name: os.environ.get(name) for name in mail_env}
             os.environ.update(mail_env)
