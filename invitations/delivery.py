@@ -22,7 +22,7 @@ from invitations import tokens
 from invitations.backends import calendar_alternative_supported
 from invitations.crypto import SecretKeyError
 from invitations.emails import cancellation_email, invitation_email
-from invitations.models import Invitation
+from invitations.models import Invitation, JoinToken
 
 log = logging.getLogger(__name__)
 
@@ -135,18 +135,16 @@ def _release_for_retry(
     outcome.retry_at = min(filter(None, [outcome.retry_at, retry_at]))
 
 
-def _build(invitation: Invitation, calendar_alternative: bool):
-    """The email for what the invitee is owed, and the token minted for it (if any)."""
-    if invitation.message == Invitation.Message.CANCEL:
-        return cancellation_email(invitation, calendar_alternative=calendar_alternative), None
-    token, join_token = tokens.mint(invitation)
-    message = invitation_email(
+def _build(invitation: Invitation, token: str | None, calendar_alternative: bool):
+    """The email for what the invitee is owed: the invitation with its link, or a cancellation."""
+    if token is None:
+        return cancellation_email(invitation, calendar_alternative=calendar_alternative)
+    return invitation_email(
         invitation,
         token=token,
         update=invitation.sent_at is not None,
         calendar_alternative=calendar_alternative,
     )
-    return message, join_token
 
 
 def deliver_meeting(meeting_pk: int) -> Outcome:
@@ -170,15 +168,18 @@ def deliver_meeting(meeting_pk: int) -> Outcome:
         outcome.errors.append(str(failure))
         return outcome
 
+    # Every invitation email carries a fresh personal token; those whose email
+    # does not leave are deleted at the end, so their links never work.
+    minted = tokens.mint_many(
+        [invitation for invitation in batch if invitation.message == Invitation.Message.REQUEST]
+    )
+    sent: set[int] = set()
     try:
         for position, invitation in enumerate(batch):
-            message, join_token = None, None
+            token = minted[invitation.pk][0] if invitation.pk in minted else None
             try:
-                message, join_token = _build(invitation, calendar_alternative)
-                connection.send_messages([message])
+                connection.send_messages([_build(invitation, token, calendar_alternative)])
             except Exception as error:
-                if join_token is not None:
-                    join_token.delete()  # that email never left: its link must not work
                 failure = classify(error)
                 outcome.errors.append(str(failure))
                 if isinstance(failure, PermanentFailure):
@@ -205,8 +206,12 @@ def deliver_meeting(meeting_pk: int) -> Outcome:
                 sent_at=timezone.now(),
                 next_attempt_at=None,
             )
+            sent.add(invitation.pk)
             outcome.sent += 1
     finally:
+        unsent = [row.pk for pk, (_, row) in minted.items() if pk not in sent]
+        if unsent:
+            JoinToken.objects.filter(pk__in=unsent).delete()
         try:
             connection.close()
         except Exception:  # closing a broken connection may fail; nothing to do
