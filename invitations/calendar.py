@@ -76,20 +76,25 @@ def build_calendar(
     calendar = Calendar.new(prodid=PRODID, method=method, subcomponents=[event])
     # Calendar.new adds a random calendar-level UID; only the event's UID matters to clients.
     calendar.pop("UID", None)
+    ics = calendar.to_ical()
     if calendar.get_missing_tzids():  # none for UTC, written as such
-        calendar.subcomponents.insert(0, _vtimezone(meeting.timezone, start.year))
-    return calendar.to_ical()
+        # RFC 5545 wants the VTIMEZONE before the events that use it.
+        ics = ics.replace(
+            b"BEGIN:VEVENT", _vtimezone(meeting.timezone, start.year) + b"BEGIN:VEVENT", 1
+        )
+    return ics
 
 
 @lru_cache(maxsize=256)
-def _vtimezone(tzid: str, year: int) -> Timezone:
+def _vtimezone(tzid: str, year: int) -> bytes:
     """VTIMEZONE with the rules of the years around the meeting only, to keep files small.
 
-    Built once per zone and year: a batch of invitations shares it (it is never modified).
+    Serialized once per zone and year: a batch of invitations shares the same bytes.
     """
-    return Timezone.from_tzid(
+    zone = Timezone.from_tzid(
         tzid, first_date=date(year - 1, 1, 1), last_date=date(year + 1, 12, 31)
     )
+    return zone.to_ical()
 
 
 def _description(meeting: Meeting, join_url: str) -> str:
