@@ -55,11 +55,6 @@ def granted_attendance(request, meeting: Meeting):
     return meeting.attendances.filter(pk=grant.attendance_id).first()
 
 
-def room_grant_name(request, meeting: Meeting) -> str | None:
-    grant = room_grant(request, meeting)
-    return grant.name if grant else None
-
-
 def can_manage(user, meeting: Meeting) -> bool:
     return user.is_authenticated and (meeting.host_id == user.pk or user.is_staff)
 
