@@ -12,7 +12,7 @@ from invitations import services, tokens
 from invitations.calendar import build_calendar
 from invitations.forms import InvitationForm
 from invitations.models import Invitation
-from meetings.access import NO_PERMISSION, get_manageable_meeting, member
+from meetings.access import NO_PERMISSION, get_manageable_meeting, get_meeting_or_404, member
 from meetings.forms import JoinNameForm
 from meetings.models import Attendance, Meeting
 from meetings.services import TransitionError
@@ -265,9 +265,7 @@ def rsvp_as_invitee(request, meeting_id: int):
 @require_GET
 def calendar_file(request, meeting_id: int):
     """The current calendar file for the host and invited users (no personal link in it)."""
-    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
-    if meeting is None:
-        raise Http404("Meeting not found")
+    meeting = get_meeting_or_404(meeting_id)
     if member(request.user, meeting) is None:
         raise PermissionDenied(NO_PERMISSION)
     ics = build_calendar(

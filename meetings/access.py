@@ -116,12 +116,17 @@ def participant_in(request, meeting: Meeting) -> Participant | None:
     )
 
 
+def get_meeting_or_404(meeting_id: int) -> Meeting:
+    """The meeting with its host, or 404."""
+    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
+    if meeting is None:
+        raise Http404("Meeting not found")
+    return meeting
+
+
 def get_manageable_meeting(request, meeting_id: int) -> Meeting:
     """The meeting if the user hosts it (or is staff): 404 if it does not exist, else 403."""
-    try:
-        meeting = Meeting.objects.select_related("host").get(meeting_id=meeting_id)
-    except Meeting.DoesNotExist:
-        raise Http404("Meeting not found") from None
+    meeting = get_meeting_or_404(meeting_id)
     if not can_manage(request.user, meeting):
         raise PermissionDenied(NO_PERMISSION)
     return meeting

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, When
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from meetings.access import (
     NO_PERMISSION,
     can_manage,
     get_manageable_meeting,
+    get_meeting_or_404,
     grant_room,
     granted_attendance,
     live_invitation,
@@ -140,9 +141,7 @@ def meeting_create(request):
 @login_required
 @require_GET
 def meeting_detail(request, meeting_id: int):
-    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
-    if meeting is None:
-        raise Http404("Meeting not found")
+    meeting = get_meeting_or_404(meeting_id)
     if can_manage(request.user, meeting):
         return _host_detail(request, meeting)
     invitation = live_invitation(request.user, meeting)
@@ -277,10 +276,9 @@ def enter_meeting(request, meeting: Meeting, display_name: str, *, way: str, inv
     Every join flow ends here, so that each entry is recorded with its way in.
     """
     user = request.user
-    own = member(user, meeting)
-    if invitation is None and own is not None and own.invitation_id:
+    if invitation is None:
         invitation = live_invitation(user, meeting)
-    is_moderator = bool(own and own.is_moderator) or bool(invitation and invitation.is_moderator)
+    is_moderator = can_manage(user, meeting) or bool(invitation and invitation.is_moderator)
     try:
         attendance = attendance_services.attendance_join(
             meeting=meeting,
@@ -449,9 +447,7 @@ def room(request, meeting_id: int):
 
 
 def _own_attendance(request, meeting_id: int):
-    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
-    if meeting is None:
-        raise Http404("Meeting not found")
+    meeting = get_meeting_or_404(meeting_id)
     return meeting, granted_attendance(request, meeting)
 
 
