@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from accounts.models import User
+from accounts.models import GoogleAccount, User
 
 
 class UserChangeAdminForm(UserChangeForm):
@@ -43,3 +43,19 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+
+@admin.register(GoogleAccount)
+class GoogleAccountAdmin(admin.ModelAdmin):
+    """Connected Google accounts; the tokens never leave the database."""
+
+    list_display = ("user", "email", "connected_at", "updated_at")
+    search_fields = ("user__email", "email")
+    fields = ("user", "email", "scopes", "connected_at", "updated_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

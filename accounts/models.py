@@ -89,3 +89,28 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+
+class GoogleAccount(models.Model):
+    """A user's connected Google account, through which their meetings are held on Google Meet.
+
+    The tokens are stored encrypted (the same keys as the SMTP password); the
+    refresh token is what lasts, the access token is a cache of the latest one.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="google_account"
+    )
+    email = models.EmailField("Google account", blank=True)
+    scopes = models.TextField(blank=True, help_text="The scopes Google granted, space-separated.")
+    refresh_token = models.TextField(editable=False)
+    access_token = models.TextField(blank=True, editable=False)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    connected_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Google account"
+
+    def __str__(self) -> str:
+        return self.email or f"Google account of {self.user}"

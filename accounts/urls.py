@@ -16,6 +16,9 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("google/connect/", views.google_connect, name="google_connect"),
+    path("google/callback/", views.google_callback, name="google_callback"),
+    path("google/disconnect/", views.google_disconnect, name="google_disconnect"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(

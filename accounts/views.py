@@ -3,10 +3,15 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import google
 from accounts.forms import ProfileForm, SignUpForm
+from accounts.models import GoogleAccount
+from invitations.crypto import SecretKeyError
 
 
 def safe_next_url(request, default: str = settings.LOGIN_REDIRECT_URL) -> str:
@@ -42,4 +47,97 @@ def profile(request):
         form.save()
         messages.success(request, "Your profile was saved.")
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "google_offered": google.is_configured(),
+            "google_account": GoogleAccount.objects.filter(user=request.user).first(),
+        },
+    )
+
+
+# Google account, for meetings held on Google Meet.
+
+_GOOGLE_FLOW = "google_oauth"
+
+
+def _google_redirect_uri() -> str:
+    return settings.SITE_URL + reverse("accounts:google_callback")
+
+
+@login_required
+@require_POST
+def google_connect(request):
+    """Start Google's consent flow; the state and PKCE verifier wait in the session."""
+    if not google.is_configured():
+        messages.error(request, "Google Meet is not set up on this site.")
+        return redirect("accounts:profile")
+    flow = google.authorization_request(_google_redirect_uri(), login_hint=request.user.email)
+    request.session[_GOOGLE_FLOW] = {
+        "state": flow.state,
+        "code_verifier": flow.code_verifier,
+        "next": safe_next_url(request, reverse("accounts:profile")),
+    }
+    return redirect(flow.url)
+
+
+@login_required
+@require_GET
+def google_callback(request):
+    """Google sends the user back here with a code (or an error) and our state.
+
+    This GET stores tokens, as OAuth's redirect requires; the state, bound to
+    this session and used once, is what stops a forged callback.
+    """
+    flow = request.session.pop(_GOOGLE_FLOW, None)
+    state = request.GET.get("state", "")
+    if not flow or not state or not constant_time_compare(state, flow["state"]):
+        return render(
+            request,
+            "accounts/google_failed.html",
+            {"reason": "This sign-in with Google has expired or was not started here."},
+            status=400,
+        )
+    if request.GET.get("error"):
+        reason = (
+            "You did not grant access."
+            if request.GET["error"] == "access_denied"
+            else f"Google answered: {request.GET['error'][:100]}."
+        )
+        messages.error(request, f"Your Google account was not connected. {reason}")
+        return redirect(flow["next"])
+    code = request.GET.get("code", "")
+    if not code:
+        return render(
+            request,
+            "accounts/google_failed.html",
+            {"reason": "Google sent no authorization code."},
+            status=400,
+        )
+    try:
+        tokens = google.exchange_code(
+            code=code, redirect_uri=_google_redirect_uri(), code_verifier=flow["code_verifier"]
+        )
+        account = google.connect(request.user, tokens)
+    except (google.GoogleError, SecretKeyError) as error:
+        messages.error(request, f"Your Google account was not connected. {error}")
+        return redirect(flow["next"])
+    label = f"Google account {account.email}" if account.email else "Your Google account"
+    messages.success(request, f"{label} is connected: you can hold meetings on Google Meet.")
+    return redirect(flow["next"])
+
+
+@login_required
+@require_POST
+def google_disconnect(request):
+    account = GoogleAccount.objects.filter(user=request.user).first()
+    if account is not None:
+        google.disconnect(account)
+        messages.success(
+            request,
+            "Your Google account was disconnected. Meetings already on Google Meet keep their "
+            "link; to move or cancel their Google Calendar events, connect the account again.",
+        )
+    return redirect("accounts:profile")

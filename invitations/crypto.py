@@ -1,4 +1,4 @@
-"""Encryption at rest for secrets staff type into the admin (the SMTP password)."""
+"""Encryption at rest for stored secrets: the SMTP password, connected Google accounts' tokens."""
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -13,7 +13,8 @@ def _fernet() -> MultiFernet:
     keys = [key for key in settings.MAIL_ENCRYPTION_KEYS if key]
     if not keys:
         raise SecretKeyError(
-            "MAIL_ENCRYPTION_KEYS is not set, so the SMTP password cannot be stored or read. "
+            "MAIL_ENCRYPTION_KEYS is not set, so secrets (the SMTP password, Google tokens) "
+            "cannot be stored or read. "
             'Generate a key with: python -c "from cryptography.fernet import Fernet; '
             'print(Fernet.generate_key().decode())"'
         )

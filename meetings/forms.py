@@ -5,6 +5,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from accounts import google
+from accounts.models import GoogleAccount
 from accounts.timezones import timezone_choices
 from meetings.access import NAME_MAX_LENGTH
 from meetings.credentials import PASSCODE_RE, parse_meeting_id
@@ -111,6 +113,23 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args, instance: Meeting | None = None, user=None, **kwargs):
         self.instance = instance
+        # Google Meet runs through the host's Google account (for staff editing
+        # someone's meeting, the host's, not their own).
+        self.host = instance.host if instance is not None else user
+        self.google_offered = google.is_configured() or (
+            instance is not None and instance.provider == Meeting.Provider.GOOGLE_MEET
+        )
+        self.google_account = (
+            GoogleAccount.objects.filter(user=self.host).first()
+            if self.google_offered and self.host is not None
+            else None
+        )
+        self.google_missing_message = (
+            "Google Meet needs your Google account: connect it first, or choose Jitsi."
+            if user is None or self.host == user
+            else "The host has not connected a Google account, so Google Meet is not "
+            "available for this meeting. Choose Jitsi."
+        )
         initial = kwargs.setdefault("initial", {})
         if instance is not None:
             local = instance.local_starts_at
@@ -128,8 +147,17 @@ class MeetingForm(forms.Form):
             )
         elif user is not None:
             initial.setdefault("timezone", user.timezone)
-            initial.setdefault("provider", settings.DEFAULT_MEETING_PROVIDER)
+            default = settings.DEFAULT_MEETING_PROVIDER
+            if default == Meeting.Provider.GOOGLE_MEET and self.google_account is None:
+                default = Meeting.Provider.JITSI
+            initial.setdefault("provider", default)
         super().__init__(*args, **kwargs)
+        if not self.google_offered:
+            self.fields["provider"].choices = [
+                choice
+                for choice in Meeting.Provider.choices
+                if choice[0] != Meeting.Provider.GOOGLE_MEET
+            ]
         if instance is not None:
             self.fields["passcode"].required = True
             self.fields["passcode"].help_text = "4 to 10 digits."
@@ -147,8 +175,10 @@ class MeetingForm(forms.Form):
         elif preset:
             data["duration"] = int(preset)
 
-        data["provider"] = data.get("provider") or Meeting.Provider.JITSI
-        if data["provider"] == Meeting.Provider.EXTERNAL:
+        provider = data["provider"] = data.get("provider") or Meeting.Provider.JITSI
+        if provider == Meeting.Provider.GOOGLE_MEET and self.google_account is None:
+            self.add_error("provider", self.google_missing_message)
+        if provider == Meeting.Provider.EXTERNAL:
             url = data.get("external_url", "")
             if not url and "external_url" not in self.errors:
                 self.add_error(

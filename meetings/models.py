@@ -79,16 +79,21 @@ class Meeting(models.Model):
 
     class Provider(models.TextChoices):
         JITSI = "jitsi", "Jitsi (built in)"
+        GOOGLE_MEET = "google_meet", "Google Meet"
         EXTERNAL = "external", "Another service (paste its link)"
 
     # Where the video call happens; every way in still passes through this site.
     provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.JITSI)
+    # The link the host pasted, or the Meet link Google gave (empty while the
+    # conference is still being set up).
     external_url = models.URLField(
         "external meeting link",
         max_length=500,
         blank=True,
         help_text="The https link of a Zoom, Teams or other meeting.",
     )
+    # The event in the host's Google Calendar that carries the Meet.
+    google_event_id = models.CharField(max_length=1024, blank=True, editable=False)
 
     # How the room behaves for attendees; moderators are never held back or muted.
     waiting_room = models.BooleanField(
@@ -134,6 +139,10 @@ class Meeting(models.Model):
             models.CheckConstraint(
                 condition=~Q(provider="external") | Q(external_url__startswith="https://"),
                 name="meeting_external_provider_has_https_link",
+            ),
+            models.CheckConstraint(
+                condition=~Q(provider="google_meet") | ~Q(google_event_id=""),
+                name="meeting_google_meet_has_event",
             ),
             models.CheckConstraint(
                 condition=Q(participant_limit__isnull=True)
@@ -187,6 +196,16 @@ class Meeting(models.Model):
     def room_name(self) -> str:
         """Derived from the ID and the secret access token: not guessable from the ID."""
         return f"meeting{self.meeting_id}{self.access_token}"
+
+    @property
+    def video_call_url(self) -> str:
+        """The link of a call held elsewhere (pasted, or Google Meet's); '' for Jitsi."""
+        return "" if self.provider == self.Provider.JITSI else self.external_url
+
+    @property
+    def room_is_ready(self) -> bool:
+        """False while Google is still setting up the meeting's Meet."""
+        return self.provider == self.Provider.JITSI or bool(self.external_url)
 
     @property
     def is_joinable(self) -> bool:

@@ -48,9 +48,9 @@ def _token(meeting: Meeting, access: jitsi.RoomAccess) -> str | None:
 
 
 def room_url(meeting: Meeting, participant: Participant, session_key: str = "") -> str:
-    """Where this participant's video call is: their own Jitsi link, or the pasted one."""
-    if meeting.provider == Meeting.Provider.EXTERNAL:
-        return meeting.external_url
+    """Where this participant's video call is: their own Jitsi link, or the call elsewhere."""
+    if meeting.provider != Meeting.Provider.JITSI:
+        return meeting.video_call_url
     access = _access(meeting, participant, session_key)
     return jitsi.room_url(
         base_url=settings.JITSI_BASE_URL,

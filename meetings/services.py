@@ -1,5 +1,6 @@
 """Writes to meetings: one verb each."""
 
+import copy
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -9,7 +10,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from invitations import services as invitation_services
-from meetings import credentials
+from meetings import credentials, google_meet
+from meetings import tasks as meetings_tasks
 from meetings.exceptions import TransitionError
 from meetings.models import Meeting
 
@@ -52,7 +54,6 @@ def _collides(meeting: Meeting, field: str) -> bool:
     )
 
 
-@transaction.atomic
 def meeting_create(
     *,
     host: User,
@@ -78,13 +79,47 @@ def meeting_create(
         **asdict(room),
     )
     meeting.full_clean(
-        exclude=["meeting_id", "invitation_token", "access_token", "host", "ends_at"]
+        exclude=[
+            "meeting_id",
+            "invitation_token",
+            "access_token",
+            "host",
+            "ends_at",
+            # Google gives it below.
+            "google_event_id",
+        ]
     )
-    _save_with_fresh(meeting, "meeting_id", credentials.new_meeting_id)
+    # Google is asked before anything is written, and outside the transaction:
+    # a refusal leaves nothing behind, and no lock waits on the network.
+    if meeting.provider == Meeting.Provider.GOOGLE_MEET:
+        _attach_conference(meeting, google_meet.create_event(meeting))
+    try:
+        with transaction.atomic():
+            _save_with_fresh(meeting, "meeting_id", credentials.new_meeting_id)
+    except BaseException:
+        _forget_event(meeting.host, meeting.google_event_id)
+        raise
+    _complete_conference_later(meeting)
     return meeting
 
 
-@transaction.atomic
+def _attach_conference(meeting: Meeting, conference: google_meet.Conference) -> None:
+    meeting.google_event_id = conference.event_id
+    meeting.external_url = conference.url
+
+
+def _forget_event(host: User, event_id: str) -> None:
+    """Delete a Google Calendar event in the background, once the transaction commits."""
+    if event_id:
+        transaction.on_commit(lambda: meetings_tasks.delete_google_event.enqueue(host.pk, event_id))
+
+
+def _complete_conference_later(meeting: Meeting) -> None:
+    """A Meet Google had not finished setting up is fetched by the worker."""
+    if meeting.provider == Meeting.Provider.GOOGLE_MEET and not meeting.external_url:
+        transaction.on_commit(lambda: meetings_tasks.complete_google_meet.enqueue(meeting.pk))
+
+
 def meeting_update(
     *,
     meeting: Meeting,
@@ -97,11 +132,6 @@ def meeting_update(
     room: RoomSettings | None = None,
 ) -> Meeting:
     """Edit or reschedule a meeting that has not started yet; room=None keeps its settings."""
-    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if not meeting.is_editable:
-        raise TransitionError(
-            f"This meeting is {meeting.get_status_display().lower()} and can no longer be edited."
-        )
     changes = {
         "title": title,
         "description": description,
@@ -110,12 +140,60 @@ def meeting_update(
         "timezone": timezone_name,
         "passcode": passcode,
     }
+    settings = asdict(room) if room is not None else {}
+    # As on creation, Google first: a refusal changes nothing here.
+    conference = _sync_google_event(meeting, changes, settings.get("provider", meeting.provider))
+    try:
+        meeting = _meeting_update(meeting, changes, settings, conference)
+    except BaseException:
+        if conference is not None and conference.event_id != meeting.google_event_id:
+            _forget_event(meeting.host, conference.event_id)
+        raise
+    _complete_conference_later(meeting)
+    return meeting
+
+
+def _sync_google_event(
+    meeting: Meeting, changes: dict, provider: str
+) -> google_meet.Conference | None:
+    """Create, move or keep the Google Calendar event of a meeting held on Google Meet."""
+    if provider != Meeting.Provider.GOOGLE_MEET:
+        return None
+    draft = copy.copy(meeting)
+    for name, value in changes.items():
+        setattr(draft, name, value)
+    if meeting.provider != Meeting.Provider.GOOGLE_MEET or not meeting.google_event_id:
+        return google_meet.create_event(draft)
+    if any(getattr(meeting, name) != changes[name] for name in GOOGLE_EVENT_FIELDS):
+        return google_meet.Conference(meeting.google_event_id, google_meet.patch_event(draft))
+    return google_meet.Conference(meeting.google_event_id, meeting.external_url)
+
+
+# What the Google Calendar event shows of a meeting.
+GOOGLE_EVENT_FIELDS = ("title", "description", "starts_at", "duration", "timezone")
+
+
+@transaction.atomic
+def _meeting_update(
+    meeting: Meeting, changes: dict, settings: dict, conference: google_meet.Conference | None
+) -> Meeting:
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if not meeting.is_editable:
+        raise TransitionError(
+            f"This meeting is {meeting.get_status_display().lower()} and can no longer be edited."
+        )
     changed = {name for name, value in changes.items() if getattr(meeting, name) != value}
     for name, value in changes.items():
         setattr(meeting, name, value)
-    if room is not None:
-        for name, value in asdict(room).items():
-            setattr(meeting, name, value)
+    for name, value in settings.items():
+        setattr(meeting, name, value)
+    previous_event = meeting.google_event_id
+    if conference is not None:
+        _attach_conference(meeting, conference)
+    elif meeting.provider != Meeting.Provider.GOOGLE_MEET:
+        meeting.google_event_id = ""
+    if previous_event and previous_event != meeting.google_event_id:
+        _forget_event(meeting.host, previous_event)
     if changed:
         # Everything here reaches invitees' calendars or emails: a new SEQUENCE.
         meeting.sequence += 1
@@ -167,6 +245,8 @@ def meeting_cancel(*, meeting: Meeting) -> Meeting:
     meeting.sequence += 1
     meeting.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
     invitation_services.invitations_notify_cancel(meeting=meeting)
+    # The Meet goes from the host's calendar; the meeting keeps the event's ID as a record.
+    _forget_event(meeting.host, meeting.google_event_id)
     return meeting
 
 

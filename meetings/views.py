@@ -29,6 +29,7 @@ from meetings.access import (
 )
 from meetings.credentials import parse_meeting_id, secrets_match
 from meetings.forms import JoinByIdForm, JoinNameForm, MeetingFilterForm, MeetingForm
+from meetings.google_meet import MeetError
 from meetings.models import Attendance, Meeting
 
 MEETINGS_PER_PAGE = 20
@@ -121,21 +122,30 @@ def meeting_create(request):
     form = MeetingForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        meeting = services.meeting_create(
-            host=request.user,
-            title=data["title"],
-            description=data["description"],
-            starts_at=data["starts_at"],
-            duration=data["duration"],
-            timezone_name=data["timezone"],
-            passcode=data["passcode"] or None,
-            room=form.room_settings(),
-        )
+        try:
+            meeting = services.meeting_create(
+                host=request.user,
+                title=data["title"],
+                description=data["description"],
+                starts_at=data["starts_at"],
+                duration=data["duration"],
+                timezone_name=data["timezone"],
+                passcode=data["passcode"] or None,
+                room=form.room_settings(),
+            )
+        except MeetError as error:
+            return _provider_failed(request, form, None, error)
         messages.success(request, "Your meeting is scheduled.")
         return redirect(reverse("meetings:detail", args=[meeting.meeting_id]) + "?created=1")
     return render(
         request, "meetings/form.html", {"form": form, "meeting": None}, status=_form_status(form)
     )
+
+
+def _provider_failed(request, form, meeting: Meeting | None, error: MeetError):
+    """The form again, with Google's refusal on the provider field: 502, nothing saved."""
+    form.add_error("provider", str(error))
+    return render(request, "meetings/form.html", {"form": form, "meeting": meeting}, status=502)
 
 
 @login_required
@@ -181,7 +191,7 @@ def meeting_edit(request, meeting_id: int):
             meeting,
             f"This meeting is {meeting.get_status_display().lower()} and can no longer be edited.",
         )
-    form = MeetingForm(request.POST or None, instance=meeting)
+    form = MeetingForm(request.POST or None, instance=meeting, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -197,6 +207,8 @@ def meeting_edit(request, meeting_id: int):
             )
         except services.TransitionError as error:
             return _refuse(request, meeting, str(error))
+        except MeetError as error:
+            return _provider_failed(request, form, meeting, error)
         messages.success(request, "The meeting was updated.")
         return redirect(meeting)
     return render(
@@ -394,6 +406,8 @@ def meeting_link(request, raw_id: str):
     participant = member(request.user, meeting)
     if participant is None:
         return _json_error(403, NO_PERMISSION + ".")
+    if not meeting.room_is_ready:
+        return _json_error(404, "The meeting has no room yet: Google is still setting up its Meet.")
     return JsonResponse(
         {
             "meeting_id": meeting.formatted_meeting_id,

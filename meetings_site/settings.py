@@ -200,6 +200,14 @@ PASSCODE_ADDRESS_WINDOW = env.int("PASSCODE_ADDRESS_WINDOW", default=60 * 60)
 # 0 trusts only the socket's peer address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# Google Meet as a meeting provider: an OAuth client of type "Web application"
+# from the Google Cloud console, with SITE_URL + /accounts/google/callback/ as
+# its redirect URI. Without it, Google Meet is not offered.
+GOOGLE_OAUTH_CLIENT_ID = env.str("GOOGLE_OAUTH_CLIENT_ID", default="")
+GOOGLE_OAUTH_CLIENT_SECRET = env.str("GOOGLE_OAUTH_CLIENT_SECRET", default="")
+# How long a request to Google may take before it counts as failed.
+GOOGLE_TIMEOUT_SECONDS = env.int("GOOGLE_TIMEOUT_SECONDS", default=10)
+
 # Security headers and cookies.
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -222,7 +230,11 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "frame-src": [JITSI_BASE_URL],
         "connect-src": ["'self'"],
-        "form-action": ["'self'"],
+        # Connecting a Google account posts a form that redirects to Google.
+        "form-action": [
+            "'self'",
+            *(["https://accounts.google.com"] if GOOGLE_OAUTH_CLIENT_ID else []),
+        ],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'none'"],
         "object-src": ["'none'"],

@@ -5,6 +5,8 @@ from django.core.management import call_command
 from tests.factories import PASSWORD, MeetingFactory, UserFactory
 from tests.smtp import SilentServer, SMTPServer
 
+pytest_plugins = ["tests.google"]
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):

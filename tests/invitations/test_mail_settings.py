@@ -13,9 +13,11 @@ from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from accounts.models import GoogleAccount
 from invitations.crypto import SecretKeyError, decrypt_secret, encrypt_secret
 from invitations.models import MailSettings
 from tests.factories import UserFactory
+from tests.google import REFRESH_TOKEN, connect_google
 
 pytestmark = pytest.mark.django_db
 
@@ -472,3 +474,17 @@ def test_the_warning_appears_before_migrate_without_failing(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "invitations.W001" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_rotation_moves_google_tokens_to_the_newest_key(settings, user):
+    key_a, key_b = new_key(), new_key()
+    settings.MAIL_ENCRYPTION_KEYS = [key_a]
+    connect_google(user)
+
+    settings.MAIL_ENCRYPTION_KEYS = [key_b, key_a]
+    out = io.StringIO()
+    call_command("rotate_mail_secrets", stdout=out)
+    assert "The tokens of 1 Google account(s) are now encrypted" in out.getvalue()
+
+    settings.MAIL_ENCRYPTION_KEYS = [key_b]
+    assert decrypt_secret(GoogleAccount.objects.get().refresh_token) == REFRESH_TOKEN
