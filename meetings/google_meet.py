@@ -9,6 +9,7 @@ what reach people's calendars.
 
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -122,8 +123,9 @@ def create_event(meeting: Meeting) -> Conference:
     body = event_body(meeting) | {
         "conferenceData": {
             "createRequest": {
-                # The meeting's UID: asking twice for one meeting gives one conference.
-                "requestId": str(meeting.uid),
+                # Google ignores a createRequest whose ID it has seen: a fresh one
+                # each time, so that a meeting moved back to Google Meet gets a Meet.
+                "requestId": uuid.uuid4().hex,
                 "conferenceSolutionKey": {"type": "hangoutsMeet"},
             }
         },

@@ -78,12 +78,10 @@ def test_creating_inserts_an_event_with_a_meet_and_stores_its_link(
         "dateTime": (start + timedelta(minutes=45)).isoformat(),
         "timeZone": "Europe/Berlin",
     }
-    assert body["conferenceData"] == {
-        "createRequest": {
-            "requestId": str(meeting.uid),
-            "conferenceSolutionKey": {"type": "hangoutsMeet"},
-        }
-    }
+    request = body["conferenceData"]["createRequest"]
+    assert request["conferenceSolutionKey"] == {"type": "hangoutsMeet"}
+    assert len(request["requestId"]) == 32
+    assert body["extendedProperties"] == {"private": {"meetingUid": str(meeting.uid)}}
     assert "attendees" not in body
 
 
