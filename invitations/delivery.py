@@ -21,7 +21,7 @@ from django.utils import timezone
 from invitations import tokens
 from invitations.backends import calendar_alternative_supported
 from invitations.crypto import SecretKeyError
-from invitations.emails import cancellation_email, invitation_email
+from invitations.emails import MeetingEmails
 from invitations.models import Invitation, JoinToken
 
 log = logging.getLogger(__name__)
@@ -135,16 +135,11 @@ def _release_for_retry(
     outcome.retry_at = min(filter(None, [outcome.retry_at, retry_at]))
 
 
-def _build(invitation: Invitation, token: str | None, calendar_alternative: bool):
+def _build(emails: MeetingEmails, invitation: Invitation, token: str | None):
     """The email for what the invitee is owed: the invitation with its link, or a cancellation."""
     if token is None:
-        return cancellation_email(invitation, calendar_alternative=calendar_alternative)
-    return invitation_email(
-        invitation,
-        token=token,
-        update=invitation.sent_at is not None,
-        calendar_alternative=calendar_alternative,
-    )
+        return emails.cancellation(invitation)
+    return emails.invitation(invitation, token=token, update=invitation.sent_at is not None)
 
 
 def deliver_meeting(meeting_pk: int) -> Outcome:
@@ -158,7 +153,7 @@ def deliver_meeting(meeting_pk: int) -> Outcome:
 
     connection = get_connection()
     # One look at the mail route per batch, not per message.
-    calendar_alternative = calendar_alternative_supported()
+    emails = MeetingEmails(batch[0].meeting, calendar_alternative=calendar_alternative_supported())
     try:
         connection.open()
     except Exception as error:  # every failure is recorded per invitation
@@ -178,7 +173,7 @@ def deliver_meeting(meeting_pk: int) -> Outcome:
         for position, invitation in enumerate(batch):
             token = minted[invitation.pk][0] if invitation.pk in minted else None
             try:
-                connection.send_messages([_build(invitation, token, calendar_alternative)])
+                connection.send_messages([_build(emails, invitation, token)])
             except Exception as error:
                 failure = classify(error)
                 outcome.errors.append(str(failure))
