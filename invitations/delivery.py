@@ -23,6 +23,7 @@ from invitations.backends import calendar_alternative_supported
 from invitations.crypto import SecretKeyError
 from invitations.emails import MeetingEmails
 from invitations.models import Invitation, JoinToken
+from meetings.models import Meeting
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +95,18 @@ def _claim(meeting_pk: int, now: datetime) -> tuple[str, list[Invitation]]:
         delivery_state=Delivery.SENDING, claimed_by=claim, claimed_at=now
     )
     claimed = list(
-        Invitation.objects.select_related("meeting__host", "user")
+        Invitation.objects.select_related("user")
         .filter(claimed_by=claim, delivery_state=Delivery.SENDING)
         .order_by("pk")
     )
+    if not claimed:
+        return claim, []
+    # The batch's one meeting, read once rather than joined to every row.
+    meeting = Meeting.objects.select_related("host").filter(pk=meeting_pk).first()
+    if meeting is None:  # deleted meanwhile, and its invitations with it
+        return claim, []
+    for invitation in claimed:
+        invitation.meeting = meeting
     return claim, claimed
 
 
