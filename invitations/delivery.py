@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db import connection as db
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,6 +30,16 @@ log = logging.getLogger(__name__)
 
 Delivery = Invitation.Delivery
 BATCH_SIZE = 500
+
+# The statement of _mark_sent, run once per message of a batch. Written out
+# once rather than built by the ORM for every message, which costs several
+# times what the database takes to run it.
+_MARK_SENT = (
+    "UPDATE invitations_invitation"
+    " SET delivery_state = %s, attempts = %s, last_error = '', sent_at = %s,"
+    " next_attempt_at = NULL, claimed_by = '', claimed_at = NULL, updated_at = %s"
+    " WHERE id = %s AND claimed_by = %s AND delivery_state = %s"
+)
 
 
 @dataclass
@@ -117,6 +128,24 @@ def _finish(invitation: Invitation, claim: str, **fields) -> None:
     ).update(claimed_by="", claimed_at=None, updated_at=timezone.now(), **fields)
 
 
+def _mark_sent(invitation: Invitation, claim: str) -> None:
+    """The server took the message: the invitation is sent, if still ours (as in _finish)."""
+    now = db.ops.adapt_datetimefield_value(timezone.now())
+    with db.cursor() as cursor:
+        cursor.execute(
+            _MARK_SENT,
+            [
+                Delivery.SENT,
+                invitation.attempts + 1,
+                now,
+                now,
+                invitation.pk,
+                claim,
+                Delivery.SENDING,
+            ],
+        )
+
+
 def _release_for_retry(
     invitation: Invitation, claim: str, error: str, tried: bool, outcome: Outcome
 ) -> None:
@@ -201,15 +230,7 @@ def deliver_meeting(meeting_pk: int) -> Outcome:
                 for untried in batch[position + 1 :]:
                     _release_for_retry(untried, claim, str(failure), False, outcome)
                 break
-            _finish(
-                invitation,
-                claim,
-                delivery_state=Delivery.SENT,
-                attempts=invitation.attempts + 1,
-                last_error="",
-                sent_at=timezone.now(),
-                next_attempt_at=None,
-            )
+            _mark_sent(invitation, claim)
             sent.add(invitation.pk)
             outcome.sent += 1
     finally:
