@@ -71,22 +71,32 @@ def recipient_for(invitation: Invitation) -> Recipient:
     return Recipient(invitation.email, invitation.display_name, zone)
 
 
-def google_calendar_url(meeting: Meeting, join_url: str) -> str:
-    fmt = "%Y%m%dT%H%M%SZ"
-    start = meeting.starts_at.astimezone(UTC)
-    end = start + timedelta(minutes=meeting.duration)
-    query = urlencode(
-        {
-            "action": "TEMPLATE",
-            "text": meeting.title,
-            "dates": f"{start.strftime(fmt)}/{end.strftime(fmt)}",
-            "details": f"Join: {join_url}\nMeeting ID: {meeting.formatted_meeting_id}\n"
-            f"Passcode: {meeting.passcode}",
-            "location": join_url,
-            "ctz": meeting.timezone,
-        }
-    )
-    return f"https://calendar.google.com/calendar/render?{query}"
+class _GoogleCalendarUrl:
+    """The meeting's "Add to Google Calendar" link for a join link.
+
+    Only the details and the location hold the join link; urlencode writes
+    each pair on its own, so the others are encoded once for every invitee.
+    """
+
+    def __init__(self, meeting: Meeting) -> None:
+        fmt = "%Y%m%dT%H%M%SZ"
+        start = meeting.starts_at.astimezone(UTC)
+        end = start + timedelta(minutes=meeting.duration)
+        self._head = urlencode(
+            {
+                "action": "TEMPLATE",
+                "text": meeting.title,
+                "dates": f"{start.strftime(fmt)}/{end.strftime(fmt)}",
+            }
+        )
+        self._details = (
+            f"\nMeeting ID: {meeting.formatted_meeting_id}\nPasscode: {meeting.passcode}"
+        )
+        self._tail = urlencode({"ctz": meeting.timezone})
+
+    def __call__(self, join_url: str) -> str:
+        own = urlencode({"details": f"Join: {join_url}{self._details}", "location": join_url})
+        return f"https://calendar.google.com/calendar/render?{self._head}&{own}&{self._tail}"
 
 
 def _context(meeting: Meeting, recipient: Recipient, **extra) -> dict:
@@ -194,6 +204,7 @@ class MeetingEmails:
         )
         self._join_url = _PersonalUrl("invitations:join", meeting)
         self._rsvp_url = _PersonalUrl("invitations:rsvp", meeting)
+        self._google_calendar_url = _GoogleCalendarUrl(meeting)
         self._calendars: dict[str, MeetingCalendar] = {}
         self._merges: dict[tuple, _MailMerge] = {}
 
@@ -255,7 +266,7 @@ class MeetingEmails:
             "accept_url": f"{rsvp}?answer=accepted",
             "decline_url": f"{rsvp}?answer=declined",
             "maybe_url": f"{rsvp}?answer=tentative",
-            "google_calendar_url": google_calendar_url(self.meeting, join),
+            "google_calendar_url": self._google_calendar_url(join),
         }
 
     def _calendar(self, method: str) -> MeetingCalendar:

@@ -1,5 +1,6 @@
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -52,8 +53,26 @@ def _links(meeting, token: str) -> dict[str, str]:
         "accept_url": f"{rsvp}?answer=accepted",
         "decline_url": f"{rsvp}?answer=declined",
         "maybe_url": f"{rsvp}?answer=tentative",
-        "google_calendar_url": emails.google_calendar_url(meeting, join),
+        "google_calendar_url": _google_calendar_url(meeting, join),
     }
+
+
+def _google_calendar_url(meeting, join_url: str) -> str:
+    start = meeting.starts_at.astimezone(UTC)
+    dates = "/".join(
+        moment.strftime("%Y%m%dT%H%M%SZ")
+        for moment in (start, start + timedelta(minutes=meeting.duration))
+    )
+    query = {
+        "action": "TEMPLATE",
+        "text": meeting.title,
+        "dates": dates,
+        "details": f"Join: {join_url}\nMeeting ID: {meeting.formatted_meeting_id}\n"
+        f"Passcode: {meeting.passcode}",
+        "location": join_url,
+        "ctz": meeting.timezone,
+    }
+    return f"https://calendar.google.com/calendar/render?{urlencode(query)}"
 
 
 def _rendered_alone(template: str, invitation: Invitation, **extra) -> tuple[str, str, str]:
