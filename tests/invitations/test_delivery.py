@@ -482,3 +482,47 @@ def test_a_meeting_on_another_service_names_its_link(scheduled, smtp_server, inv
     assert "https://teams.example.com/l/meetup/1" in _text(message)
     _, event = _event(message)
     assert "Video call: https://teams.example.com/l/meetup/1" in event["DESCRIPTION"]
+
+
+def test_marking_sent_leaves_alone_an_invitation_queued_again_meanwhile(scheduled, invite):
+    from invitations import delivery
+    from invitations.services import invitations_notify_change
+
+    invite(scheduled, "linus@example.org")
+    claim, (invitation,) = delivery._claim(scheduled.pk, timezone.now())
+    # What a change to the meeting does meanwhile: the invitation is queued again.
+    invitations_notify_change(meeting=scheduled, rescheduled=False)
+    delivery._mark_sent(invitation, claim)
+    invitation.refresh_from_db()
+    assert invitation.delivery_state == "queued" and invitation.sent_at is None
+
+
+def test_marking_sent_counts_the_attempt_and_clears_the_claim_and_last_error(scheduled, invite):
+    from invitations import delivery
+
+    invite(scheduled, "linus@example.org")
+    Invitation.objects.update(attempts=2, last_error="451 4.3.0 Try again later")
+    claim, (invitation,) = delivery._claim(scheduled.pk, timezone.now())
+    delivery._mark_sent(invitation, claim)
+    invitation.refresh_from_db()
+    assert invitation.delivery_state == "sent"
+    assert invitation.attempts == 3 and invitation.last_error == ""
+    assert invitation.claimed_by == "" and invitation.claimed_at is None
+    assert invitation.next_attempt_at is None
+    assert abs(invitation.sent_at - timezone.now()) < timedelta(minutes=1)
+    assert invitation.updated_at == invitation.sent_at
+
+
+def test_a_batch_takes_a_few_statements_and_one_more_per_message(scheduled, smtp_server, invite):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    statements = {}
+    for count in (2, 5):
+        meeting = MeetingFactory(host=scheduled.host)
+        invite(meeting, *[f"p{number}@example.org" for number in range(count)])
+        with CaptureQueriesContext(connection) as queries:
+            assert deliver_meeting(meeting.pk).sent == count
+        statements[count] = len(queries)
+    assert statements[5] - statements[2] == 3
+    assert len(smtp_server.messages) == 7
