@@ -208,8 +208,8 @@ def _description(meeting: Meeting, join_url: str) -> str:
     lines = [meeting.description.strip(), ""] if meeting.description.strip() else []
     if join_url:
         lines += [f"Join: {join_url}", ""]
-    if meeting.provider == Meeting.Provider.EXTERNAL:
-        lines += [f"Video call: {meeting.external_url}", ""]
+    if meeting.video_call_url:
+        lines += [f"Video call: {meeting.video_call_url}", ""]
     lines += [
         f"Meeting ID: {meeting.formatted_meeting_id}",
         f"Passcode: {meeting.passcode}",

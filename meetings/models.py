@@ -203,6 +203,11 @@ class Meeting(models.Model):
         return "" if self.provider == self.Provider.JITSI else self.external_url
 
     @property
+    def video_call_service(self) -> str:
+        """Where a call held elsewhere takes place, as a sentence's end names it."""
+        return "Google Meet" if self.provider == self.Provider.GOOGLE_MEET else "another service"
+
+    @property
     def room_is_ready(self) -> bool:
         """False while Google is still setting up the meeting's Meet."""
         return self.provider == self.Provider.JITSI or bool(self.external_url)

@@ -484,6 +484,24 @@ def test_a_meeting_on_another_service_names_its_link(scheduled, smtp_server, inv
     assert "Video call: https://teams.example.com/l/meetup/1" in event["DESCRIPTION"]
 
 
+def test_a_meeting_on_google_meet_names_its_meet(scheduled, smtp_server, invite, run_worker):
+    type(scheduled).objects.filter(pk=scheduled.pk).update(
+        provider="google_meet",
+        external_url="https://meet.google.com/abc-mnop-xyz",
+        google_event_id="7cbh8rpc10lrc0ckih9tafss99",
+    )
+    invite(scheduled, "linus@example.org")
+    run_worker()
+    (message,) = smtp_server.messages
+    assert "The video call itself is on Google Meet: https://meet.google.com/abc-mnop-xyz" in _text(
+        message
+    )
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert 'href="https://meet.google.com/abc-mnop-xyz"' in html
+    _, event = _event(message)
+    assert "Video call: https://meet.google.com/abc-mnop-xyz" in event["DESCRIPTION"]
+
+
 def test_marking_sent_leaves_alone_an_invitation_queued_again_meanwhile(scheduled, invite):
     from invitations import delivery
     from invitations.services import invitations_notify_change
