@@ -111,7 +111,8 @@ CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20_000)
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
     if env.str("CACHE_URL", default="").startswith(("redis", "valkey", "memcache", "pymemcache"))
-    else "django.contrib.sessions.backends.db"
+    # Django's db engine with a prepared read of the session (meetings_site/sessions.py).
+    else "meetings_site.sessions"
 )
 
 AUTH_USER_MODEL = "accounts.User"
