@@ -1,13 +1,15 @@
 import csv
+import functools
+import hashlib
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, When
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from contacts.csvfiles import safe_cell
 from meetings import attendance as attendance_services
-from meetings import rooms, services, throttling
+from meetings import rooms, selectors, services, throttling
 from meetings.access import (
     NO_PERMISSION,
     can_manage,
@@ -32,20 +34,9 @@ from meetings.forms import JoinByIdForm, JoinNameForm, MeetingFilterForm, Meetin
 from meetings.models import Attendance, Meeting
 
 MEETINGS_PER_PAGE = 20
-# What a row of the meetings list shows; loading only these keeps the page quick.
-LIST_FIELDS = (
-    "meeting_id",
-    "title",
-    "starts_at",
-    "ends_at",
-    "duration",
-    "status",
-    "invitation_token",
-    "updated_at",
-    "host__first_name",
-    "host__last_name",
-    "host__email",
-)
+LISTING_TEMPLATES = ("meetings/_list_body.html", "_pagination.html")
+# Keys change with what the list shows, so this only bounds how long unused copies stay.
+LISTING_CACHE_SECONDS = 60 * 60
 
 
 @require_GET
@@ -72,47 +63,85 @@ def home(request):
 @login_required
 @require_GET
 def meeting_list(request):
-    filters = MeetingFilterForm(request.GET or None)
-    params = filters.cleaned_data if filters.is_valid() else {}
+    params = _list_filters(request.GET)
     when = params.get("when") or "upcoming"
-
-    meetings = (
-        Meeting.objects.for_participant(request.user).select_related("host").only(*LIST_FIELDS)
+    status, search = params.get("status", ""), params.get("q", "")
+    page = selectors.meeting_list_page(
+        user=request.user,
+        when=when,
+        status=status,
+        search=search,
+        number=request.GET.get("page"),
+        per_page=MEETINGS_PER_PAGE,
     )
-    if when == "upcoming":
-        meetings = meetings.upcoming().order_by("starts_at", "pk")
-    elif when == "past":
-        meetings = meetings.past().order_by("-starts_at", "-pk")
-    else:
-        # Upcoming first (soonest first), then the past (most recent first).
-        now = timezone.now()
-        meetings = meetings.annotate(
-            is_past=Case(
-                When(Meeting.past_condition(now), then=1), default=0, output_field=IntegerField()
-            )
-        ).order_by("is_past", Case(When(is_past=0, then="starts_at")), "-starts_at", "pk")
-    if params.get("status"):
-        meetings = meetings.filter(status=params["status"])
-    if params.get("q"):
-        meetings = meetings.filter(title__icontains=params["q"])
-
-    page = Paginator(meetings, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query["when"] = when
-    return render(
-        request,
-        "meetings/list.html",
-        {
-            "when": when,
-            "when_choices": MeetingFilterForm.WHEN_CHOICES,
-            "status": params.get("status", ""),
-            "status_choices": MeetingFilterForm.base_fields["status"].choices,
-            "q": params.get("q", ""),
-            "page": page,
-            "query": query.urlencode(),
-        },
+    context = {
+        "when": when,
+        "when_choices": MeetingFilterForm.WHEN_CHOICES,
+        "status": status,
+        "status_choices": MeetingFilterForm.base_fields["status"].choices,
+        "q": search,
+        "page": page,
+        "query": query.urlencode(),
+        "me": request.user.pk,
+    }
+    return render(request, "meetings/list.html", {"listing": _cached_listing(context)})
+
+
+def _list_filters(query) -> dict:
+    """MeetingFilterForm's cleaned data, or nothing when any filter is invalid.
+
+    Its fields clean the values without a form being built (and its fields copied)
+    on every visit of the list.
+    """
+    fields = MeetingFilterForm.base_fields
+    try:
+        return {name: field.clean(query.get(name)) for name, field in fields.items()}
+    except ValidationError:
+        return {}
+
+
+def _cached_listing(context: dict) -> str:
+    """The list under the page's heading, rendered once for everything it shows.
+
+    The key holds every value the fragment shows (the rows as read just now, the
+    count, the filters, the viewer and their time zone) and the templates that
+    show them, so any change to a meeting, an invitation, a host's name or the
+    passing of time makes a new key. It holds no CSRF token and no messages.
+    """
+    page = context["page"]
+    shown = (
+        _listing_templates_digest(),
+        settings.SITE_URL,
+        timezone.get_current_timezone_name(),
+        *(context[name] for name in ("me", "when", "status", "q", "query", "status_choices")),
+        page.number,
+        page.paginator.count,
+        page.object_list,
     )
+    key = "meetings-list:" + hashlib.sha256(repr(shown).encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        page.object_list = selectors.rows_as_meetings(page.object_list)
+        html = render_to_string("meetings/_list_body.html", context)
+        cache.set(key, html, LISTING_CACHE_SECONDS)
+    return html
+
+
+def _listing_templates_digest() -> str:
+    """Changes with the templates of the list, so that a shared cache holds no old markup."""
+    # Templates change without a restart only in development, where they are reloaded.
+    return _templates_digest() if settings.DEBUG else _templates_digest_at_start()
+
+
+def _templates_digest() -> str:
+    sources = (get_template(name).template.source for name in LISTING_TEMPLATES)
+    return hashlib.sha256("\0".join(sources).encode()).hexdigest()
+
+
+_templates_digest_at_start = functools.cache(_templates_digest)
 
 
 @login_required
