@@ -29,8 +29,6 @@ ROW_COLUMNS = (
     "host__last_name",
     "host__email",
 )
-_MEETING_COLUMNS = ROW_COLUMNS[:8]
-_HOST_COLUMNS = ("id", "first_name", "last_name", "email")
 
 
 def listed_meetings(*, user, now, when: str, status: str = "", search: str = "") -> QuerySet:
@@ -116,16 +114,54 @@ def _paginator(total: int, per_page: int) -> Paginator:
 
 def rows_as_meetings(rows) -> list[Meeting]:
     """Meetings (with their hosts) built from page rows, holding only the listed columns."""
-    meetings = []
-    for row in rows:
-        meeting = _from_values(Meeting, dict(zip(_MEETING_COLUMNS, row, strict=False)))
-        meeting.host = _from_values(User, dict(zip(_HOST_COLUMNS, row[7:11], strict=True)))
-        meetings.append(meeting)
-    return meetings
+    return [_meeting_with_host(ROW_COLUMNS, row) for row in rows]
+
+
+# What the page of a share link shows, and the answer when the meeting is over.
+SHARED_COLUMNS = (
+    "pk",
+    "meeting_id",
+    "title",
+    "description",
+    "starts_at",
+    "duration",
+    "timezone",
+    "status",
+    "ended_at",
+    "cancelled_at",
+    "host_id",
+    "host__first_name",
+    "host__last_name",
+    "host__email",
+)
+_shared_meeting = PreparedQuery(
+    lambda token: Meeting.objects.filter(invitation_token=token).values_list(*SHARED_COLUMNS),
+    {"token": str},
+)
+
+
+def meeting_for_share_link(token: str) -> Meeting | None:
+    """The meeting a share link opens, with its host: the fields its page shows, or None."""
+    rows = _shared_meeting.rows(token=token)
+    return _meeting_with_host(SHARED_COLUMNS, rows[0]) if rows else None
+
+
+def _meeting_with_host(columns, row) -> Meeting:
+    values = dict(zip(columns, row, strict=False))
+    host = {"id": values["host_id"]} | {
+        name.removeprefix("host__"): value
+        for name, value in values.items()
+        if name.startswith("host__")
+    }
+    meeting = _from_values(
+        Meeting, {name: value for name, value in values.items() if "__" not in name}
+    )
+    meeting.host = _from_values(User, host)
+    return meeting
 
 
 def _from_values(model, values: dict):
-    """An instance as the ORM loads one with only(): unlisted fields load if ever read."""
+    """An instance as the ORM loads one with only(): other fields load if ever read."""
     values = {("id" if name == "pk" else name): value for name, value in values.items()}
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
     return model.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])

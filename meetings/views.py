@@ -1,23 +1,19 @@
 import csv
-import functools
-import hashlib
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contacts.csvfiles import safe_cell
 from meetings import attendance as attendance_services
-from meetings import rooms, selectors, services, throttling
+from meetings import fragments, rooms, selectors, services, throttling
 from meetings.access import (
     NO_PERMISSION,
     can_manage,
@@ -35,8 +31,7 @@ from meetings.models import Attendance, Meeting
 
 MEETINGS_PER_PAGE = 20
 LISTING_TEMPLATES = ("meetings/_list_body.html", "_pagination.html")
-# Keys change with what the list shows, so this only bounds how long unused copies stay.
-LISTING_CACHE_SECONDS = 60 * 60
+INVITATION_TEMPLATES = ("meetings/_share_invitation.html", "meetings/_when.html")
 
 
 @require_GET
@@ -104,44 +99,20 @@ def _list_filters(query) -> dict:
 
 
 def _cached_listing(context: dict) -> str:
-    """The list under the page's heading, rendered once for everything it shows.
-
-    The key holds every value the fragment shows (the rows as read just now, the
-    count, the filters, the viewer and their time zone) and the templates that
-    show them, so any change to a meeting, an invitation, a host's name or the
-    passing of time makes a new key. It holds no CSRF token and no messages.
-    """
+    """The list under the page's heading: rendered once for the rows it shows (see fragments)."""
     page = context["page"]
     shown = (
-        _listing_templates_digest(),
-        settings.SITE_URL,
-        timezone.get_current_timezone_name(),
         *(context[name] for name in ("me", "when", "status", "q", "query", "status_choices")),
         page.number,
         page.paginator.count,
         page.object_list,
     )
-    key = "meetings-list:" + hashlib.sha256(repr(shown).encode()).hexdigest()
-    html = cache.get(key)
-    if html is None:
+
+    def render() -> str:
         page.object_list = selectors.rows_as_meetings(page.object_list)
-        html = render_to_string("meetings/_list_body.html", context)
-        cache.set(key, html, LISTING_CACHE_SECONDS)
-    return html
+        return render_to_string(LISTING_TEMPLATES[0], context)
 
-
-def _listing_templates_digest() -> str:
-    """Changes with the templates of the list, so that a shared cache holds no old markup."""
-    # Templates change without a restart only in development, where they are reloaded.
-    return _templates_digest() if settings.DEBUG else _templates_digest_at_start()
-
-
-def _templates_digest() -> str:
-    sources = (get_template(name).template.source for name in LISTING_TEMPLATES)
-    return hashlib.sha256("\0".join(sources).encode()).hexdigest()
-
-
-_templates_digest_at_start = functools.cache(_templates_digest)
+    return fragments.cached(LISTING_TEMPLATES, shown, render)
 
 
 @login_required
@@ -371,7 +342,11 @@ def join_by_id(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def join_share_link(request, token: str):
-    meeting = Meeting.objects.select_related("host").filter(invitation_token=token).first()
+    if request.method == "POST":
+        meeting = Meeting.objects.select_related("host").filter(invitation_token=token).first()
+    else:
+        # Opened far more often than joined: only what the page shows.
+        meeting = selectors.meeting_for_share_link(token)
     if meeting is None:
         return not_found_response(
             request,
@@ -383,15 +358,30 @@ def join_share_link(request, token: str):
 
     initial = {"name": request.user.display_name} if request.user.is_authenticated else {}
     form = JoinNameForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        if form.is_valid():
-            return enter_meeting(
-                request, meeting, form.cleaned_data["name"], way=Attendance.Way.SHARE_LINK
-            )
-        return render(
-            request, "meetings/share_link.html", {"meeting": meeting, "form": form}, status=400
+    if request.method == "POST" and form.is_valid():
+        return enter_meeting(
+            request, meeting, form.cleaned_data["name"], way=Attendance.Way.SHARE_LINK
         )
-    return render(request, "meetings/share_link.html", {"meeting": meeting, "form": form})
+    context = {"meeting": meeting, "form": form, "invitation": _cached_invitation(meeting)}
+    return render(request, "meetings/share_link.html", context, status=400 if form.errors else 200)
+
+
+def _cached_invitation(meeting: Meeting) -> str:
+    """What the share link's page says of the meeting, rendered once for it (see fragments)."""
+    shown = (
+        meeting.title,
+        meeting.host.display_name,
+        meeting.starts_at,
+        meeting.timezone,
+        meeting.duration,
+        meeting.meeting_id,
+        meeting.description,
+    )
+    return fragments.cached(
+        INVITATION_TEMPLATES,
+        shown,
+        lambda: render_to_string(INVITATION_TEMPLATES[0], {"meeting": meeting}),
+    )
 
 
 def not_found_response(request, title: str, detail: str):

@@ -1,5 +1,6 @@
 import html
 import json
+from datetime import timedelta
 from urllib.parse import unquote
 
 import pytest
@@ -79,6 +80,49 @@ def test_share_link_refuses_bad_names(client, meeting, name):
     response = client.post(_share(meeting), {"name": name})
     assert response.status_code == 400
     assert client.get(_room(meeting)).status_code == 302
+
+
+def test_share_link_page_refusing_a_name_still_shows_the_meeting(client, meeting):
+    response = client.post(_share(meeting), {"name": ""})
+    assert meeting.title in response.text and "Enter the name others will see." in response.text
+
+
+def test_share_link_page_runs_one_query(client, meeting, django_assert_num_queries):
+    for _ in range(2):  # rendered, then cached
+        with django_assert_num_queries(1):
+            assert client.get(_share(meeting)).status_code == 200
+
+
+def test_share_link_page_shows_every_change_to_the_meeting_and_its_host(client, meeting):
+    client.get(_share(meeting))
+    meeting = services.meeting_update(
+        meeting=meeting,
+        title="Quarterly planning",
+        description="Bring the numbers.",
+        starts_at=meeting.starts_at + timedelta(days=1, minutes=30),
+        duration=90,
+        timezone_name="America/New_York",
+        passcode=meeting.passcode,
+    )
+    meeting.host.first_name = "Augusta"
+    meeting.host.save()
+    page = client.get(_share(meeting)).text
+    local = timezone.localtime(meeting.starts_at, meeting.zone)
+    for shown in [
+        "Quarterly planning",
+        "Bring the numbers.",
+        "90 minutes",
+        "(America/New_York)",
+        local.strftime("%H:%M"),
+        "Augusta Lovelace",
+    ]:
+        assert shown in page
+
+
+def test_share_link_of_a_closed_meeting_runs_one_query(client, meeting, django_assert_num_queries):
+    services.meeting_cancel(meeting=meeting)
+    with django_assert_num_queries(1):
+        assert client.get(_share(meeting)).status_code == 410
 
 
 def test_unknown_share_link_is_not_found(client, meeting):
