@@ -135,7 +135,9 @@ SHARED_COLUMNS = (
     "host__email",
 )
 _shared_meeting = PreparedQuery(
-    lambda token: Meeting.objects.filter(invitation_token=token).values_list(*SHARED_COLUMNS),
+    lambda token: (
+        Meeting.objects.filter(invitation_token=token).order_by().values_list(*SHARED_COLUMNS)
+    ),
     {"token": str},
 )
 
@@ -144,6 +146,23 @@ def meeting_for_share_link(token: str) -> Meeting | None:
     """The meeting a share link opens, with its host: the fields its page shows, or None."""
     rows = _shared_meeting.rows(token=token)
     return _meeting_with_host(SHARED_COLUMNS, rows[0]) if rows else None
+
+
+_PASSCODE_COLUMNS = ("pk", "meeting_id", "passcode")
+_passcode_of = PreparedQuery(
+    lambda meeting_id: (
+        Meeting.objects.filter(meeting_id=meeting_id).order_by().values_list(*_PASSCODE_COLUMNS)
+    ),
+    {"meeting_id": int},
+)
+
+
+def meeting_for_passcode(meeting_id: int) -> Meeting | None:
+    """The meeting of an ID, holding only its passcode: most passcodes typed are wrong."""
+    rows = _passcode_of.rows(meeting_id=meeting_id)
+    if not rows:
+        return None
+    return _from_values(Meeting, dict(zip(_PASSCODE_COLUMNS, rows[0], strict=True)))
 
 
 def _meeting_with_host(columns, row) -> Meeting:

@@ -316,11 +316,7 @@ def join_by_id(request):
     if not form.is_valid():
         return render(request, "meetings/join.html", {"form": form}, status=400)
 
-    meeting = (
-        Meeting.objects.select_related("host")
-        .filter(meeting_id=form.cleaned_data["meeting_id"])
-        .first()
-    )
+    meeting = selectors.meeting_for_passcode(form.cleaned_data["meeting_id"])
     reservation = throttling.attempt_reserve(
         meeting=meeting, address=throttling.client_address(request)
     )
@@ -334,6 +330,7 @@ def join_by_id(request):
         return render(request, "meetings/join.html", {"form": form}, status=403)
 
     throttling.attempt_refund(reservation=reservation)
+    meeting = get_meeting_or_404(meeting.meeting_id)
     if not meeting.is_joinable:
         return closed_response(request, meeting)
     return enter_meeting(request, meeting, form.cleaned_data["name"], way=Attendance.Way.MEETING_ID)

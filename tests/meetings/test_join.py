@@ -4,7 +4,9 @@ from datetime import timedelta
 from urllib.parse import unquote
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -194,6 +196,17 @@ def test_wrong_passcode_says_incorrect_password_and_keeps_the_id(client, meeting
     assert "Incorrect meeting password." in response.text
     assert f'value="{meeting.formatted_meeting_id}"' in response.text
     assert client.get(_room(meeting)).status_code == 302
+
+
+def test_a_wrong_passcode_costs_a_lookup_and_one_update_per_limit(client, meeting):
+    wrong = {"meeting_id": meeting.formatted_meeting_id, "passcode": "999999", "name": "V"}
+    client.post(JOIN, wrong)  # the first attempt opens the windows of both limits
+    with CaptureQueriesContext(connection) as captured:
+        assert client.post(JOIN, wrong).status_code == 403
+    statements = [query["sql"] for query in captured.captured_queries]
+    # The test's own transaction turns the limiter's into a savepoint.
+    statements = [sql.split()[0] for sql in statements if "SAVEPOINT" not in sql]
+    assert statements == ["SELECT", "UPDATE", "UPDATE"]
 
 
 @pytest.mark.parametrize(

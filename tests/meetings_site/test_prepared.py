@@ -1,10 +1,11 @@
 from datetime import datetime, timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from meetings.models import Meeting
-from meetings_site.prepared import PreparedQuery
+from meetings_site.prepared import PreparedQuery, PreparedUpdate
 from tests.factories import MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +93,48 @@ def test_only_unsliced_values_list_querysets_are_prepared():
     unpaged = PreparedQuery(lambda pk: Meeting.objects.filter(pk=pk).values_list("pk"), {"pk": int})
     with pytest.raises(TypeError):
         unpaged.rows(pk=1, limit=5)
+
+
+def test_a_constant_equal_to_a_stand_in_is_not_taken_for_a_parameter():
+    query = PreparedQuery(
+        lambda duration: Meeting.objects.filter(duration=duration, sequence=29311).values_list(
+            "pk"
+        ),
+        {"duration": int},
+    )
+    with pytest.raises(ValueError):
+        query.rows(duration=60)
+
+
+@pytest.mark.usefixtures("schedule")
+def test_parameters_fit_small_integer_columns():
+    query = PreparedQuery(
+        lambda shortest: Meeting.objects.filter(duration__gte=shortest).values_list("pk"),
+        {"shortest": int},
+    )
+    assert len(query.rows(shortest=60)) == 12 and query.rows(shortest=61) == []
+
+
+COUNT_UP = PreparedUpdate(
+    lambda host, below: Meeting.objects.filter(host=host, sequence__lt=below),
+    {"host": int, "below": int},
+    {"sequence": F("sequence") + 1},
+)
+
+
+def test_an_update_changes_the_rows_of_its_queryset(schedule, django_assert_num_queries):
+    hosts, _ = schedule
+    with django_assert_num_queries(1):
+        assert COUNT_UP.run(host=hosts[0].pk, below=2) == 6
+    assert COUNT_UP.run(host=hosts[0].pk, below=2) == 6
+    assert COUNT_UP.run(host=hosts[0].pk, below=2) == 0
+    assert set(Meeting.objects.filter(host=hosts[0]).values_list("sequence", flat=True)) == {2}
+    assert set(Meeting.objects.filter(host=hosts[1]).values_list("sequence", flat=True)) == {0}
+
+
+def test_an_update_across_tables_is_refused():
+    query = PreparedUpdate(
+        lambda email: Meeting.objects.filter(host__email=email), {"email": str}, {"sequence": 0}
+    )
+    with pytest.raises(TypeError):
+        query.run(email="ada@example.com")
