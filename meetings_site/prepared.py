@@ -41,10 +41,12 @@ _STAND_INS = {
 
 @dataclass(frozen=True)
 class _Slot:
-    """Where a parameter of the prepared query goes, and whether it is a time to adapt."""
+    """Where a parameter of the prepared query goes, and how the backend adapts it."""
 
     name: str
-    adapt_datetime: bool
+    adapt_datetime: bool = False
+    # The type that wraps an integer for the database driver (psycopg's Int4, Int8, ...).
+    wrap: type | None = None
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,16 @@ class _Prepared:
                 raise ValueError("the parameters change the SQL, not only its parameters")
             self._statements[connection] = statement
         adapt = connection.ops.adapt_datetimefield_value
-        params = [
-            (adapt(values[p.name]) if p.adapt_datetime else values[p.name])
-            if isinstance(p, _Slot)
-            else p
-            for p in statement.params
-        ]
+        params = []
+        for param in statement.params:
+            if isinstance(param, _Slot):
+                value = values[param.name]
+                if param.adapt_datetime:
+                    value = adapt(value)
+                elif param.wrap is not None:
+                    value = param.wrap(value)
+                param = value
+            params.append(param)
         return connection, statement, params
 
     def _compiler(self, queryset: QuerySet, using: str):
@@ -97,14 +103,12 @@ class _Prepared:
             sql, compiled = compiler.as_sql()
         except (EmptyResultSet, FullResultSet) as error:
             raise ValueError("a parameter decides the query without SQL") from error
-        adapt = connection.ops.adapt_datetimefield_value
-        slots = {}
-        for name, stand_in in stand_ins.items():
-            slots[(type(stand_in), stand_in)] = _Slot(name, isinstance(stand_in, datetime))
-            if isinstance(stand_in, datetime):
-                adapted = adapt(stand_in)
-                slots[(type(adapted), adapted)] = _Slot(name, adapt_datetime=True)
-        params = [_slot_or_constant(slots, value) for value in compiled]
+        adapted = {
+            name: connection.ops.adapt_datetimefield_value(stand_in)
+            for name, stand_in in stand_ins.items()
+            if isinstance(stand_in, datetime)
+        }
+        params = [_slot_for(value, stand_ins, adapted) or value for value in compiled]
         seen = {param.name for param in params if isinstance(param, _Slot)}
         missing = set(stand_ins) - seen
         inlined = [name for name, stand_in in stand_ins.items() if str(stand_in) in sql]
@@ -119,11 +123,18 @@ class _Prepared:
         return _Statement(sql, tuple(params), compiler, converters)
 
 
-def _slot_or_constant(slots: dict, value):
-    try:
-        return slots.get((type(value), value), value)
-    except TypeError:  # unhashable, such as a JSON value: a constant of the query
-        return value
+def _slot_for(value, stand_ins: dict, adapted: dict) -> _Slot | None:
+    """The parameter that a value of the compiled statement stands in for, if any."""
+    for name, stand_in in stand_ins.items():
+        if isinstance(stand_in, datetime):
+            if isinstance(value, datetime | str) and value in (stand_in, adapted[name]):
+                return _Slot(name, adapt_datetime=True)
+        elif isinstance(stand_in, int):
+            if isinstance(value, int) and not isinstance(value, bool) and value == stand_in:
+                return _Slot(name, wrap=None if type(value) is int else type(value))
+        elif type(value) is str and value == stand_in:
+            return _Slot(name)
+    return None
 
 
 class PreparedQuery(_Prepared):
