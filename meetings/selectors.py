@@ -97,7 +97,8 @@ def meeting_list_page(
         number = int(number)
     except (TypeError, ValueError):
         number = 1
-    if number >= 1:
+    # Past the last page of any list, and of what an OFFSET can take: the last page.
+    if 1 <= number <= 10**9:
         rows = _rows(**filters, search=search, limit=per_page, offset=(number - 1) * per_page)
         if rows or number == 1:
             return Page(rows, number, _paginator(rows[0][-1] if rows else 0, per_page))
