@@ -105,8 +105,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The cache holds rendered fragments of hot pages, keyed on what they show, so
 # a per-process memory cache is safe; CACHE_URL (e.g. redis://…) shares one.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-# A page of the meetings list is some 25 kB: at most ~50 MB per process.
-CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 2_000)
+if CACHES["default"]["BACKEND"].endswith(".LocMemCache"):
+    # A page of the meetings list is some 25 kB: at most ~50 MB per process. (Redis
+    # and memcached bound their own memory, and refuse options they do not know.)
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 2_000)
 # Sessions live in the database, so any web process can serve any request. A
 # cache in front of them is only safe when all processes share it.
 SESSION_ENGINE = (
