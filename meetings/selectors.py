@@ -1,5 +1,6 @@
 """Reads of the busiest pages: the meetings list and the lookups of the join pages."""
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from math import ceil
@@ -115,7 +116,21 @@ def _paginator(total: int, per_page: int) -> Paginator:
 
 def rows_as_meetings(rows) -> list[Meeting]:
     """Meetings (with their hosts) built from page rows, holding only the listed columns."""
-    return [_meeting_with_host(ROW_COLUMNS, row) for row in rows]
+    return [_meeting(ROW_COLUMNS, row[:-1]) for row in rows]  # all but the total
+
+
+def _lookup(field: str, kind: type, columns: tuple[str, ...]) -> Callable[..., Meeting | None]:
+    """A prepared read of the meeting whose `field` has a value, holding only `columns`."""
+    query = PreparedQuery(
+        lambda value: Meeting.objects.filter(**{field: value}).order_by().values_list(*columns),
+        {"value": kind},
+    )
+
+    def find(value) -> Meeting | None:
+        rows = query.rows(value=value)
+        return _meeting(columns, rows[0]) if rows else None
+
+    return find
 
 
 # What the page of a share link shows, and the answer when the meeting is over.
@@ -135,48 +150,33 @@ SHARED_COLUMNS = (
     "host__last_name",
     "host__email",
 )
-_shared_meeting = PreparedQuery(
-    lambda token: (
-        Meeting.objects.filter(invitation_token=token).order_by().values_list(*SHARED_COLUMNS)
-    ),
-    {"token": str},
-)
+_by_invitation_token = _lookup("invitation_token", str, SHARED_COLUMNS)
+_by_meeting_id = _lookup("meeting_id", int, ("pk", "meeting_id", "passcode"))
 
 
 def meeting_for_share_link(token: str) -> Meeting | None:
     """The meeting a share link opens, with its host: the fields its page shows, or None."""
-    rows = _shared_meeting.rows(token=token)
-    return _meeting_with_host(SHARED_COLUMNS, rows[0]) if rows else None
-
-
-_PASSCODE_COLUMNS = ("pk", "meeting_id", "passcode")
-_passcode_of = PreparedQuery(
-    lambda meeting_id: (
-        Meeting.objects.filter(meeting_id=meeting_id).order_by().values_list(*_PASSCODE_COLUMNS)
-    ),
-    {"meeting_id": int},
-)
+    return _by_invitation_token(token)
 
 
 def meeting_for_passcode(meeting_id: int) -> Meeting | None:
     """The meeting of an ID, holding only its passcode: most passcodes typed are wrong."""
-    rows = _passcode_of.rows(meeting_id=meeting_id)
-    if not rows:
-        return None
-    return _from_values(Meeting, dict(zip(_PASSCODE_COLUMNS, rows[0], strict=True)))
+    return _by_meeting_id(meeting_id)
 
 
-def _meeting_with_host(columns, row) -> Meeting:
-    values = dict(zip(columns, row, strict=False))
-    host = {"id": values["host_id"]} | {
+def _meeting(columns, row) -> Meeting:
+    """A meeting from a row of `columns`, with its host when they include the host's."""
+    values = dict(zip(columns, row, strict=True))
+    meeting = _from_values(
+        Meeting, {name: value for name, value in values.items() if "__" not in name}
+    )
+    host = {
         name.removeprefix("host__"): value
         for name, value in values.items()
         if name.startswith("host__")
     }
-    meeting = _from_values(
-        Meeting, {name: value for name, value in values.items() if "__" not in name}
-    )
-    meeting.host = _from_values(User, host)
+    if host:
+        meeting.host = _from_values(User, {"id": values["host_id"]} | host)
     return meeting
 
 
