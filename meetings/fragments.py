@@ -1,10 +1,14 @@
 """Parts of the busiest pages, rendered once for everything they show.
 
 A fragment's key holds every value it shows, as read from the database for
-this very request, with the active time zone, the site's address and the
-templates that show it: a change to any of them makes a new key, so a cached
-copy is never stale, and a per-process cache is as correct as a shared one.
-Fragments hold no CSRF token and no messages: those stay in the page around them.
+this very request, with the active time zone, the site's address, the
+templates that show it and the static files' manifest: a change to any of
+them makes a new key, so a cached copy is never stale, and a per-process
+cache is as correct as a shared one. (A shared cache also outlives a
+release: what else a release changes in a fragment, such as a URL, shows
+once the copies made before it expire.) Fragments hold no CSRF token and no
+messages: those stay in the page around them, except in a page for visitors,
+which fills in its CSRF token on each request.
 """
 
 import functools
@@ -12,9 +16,15 @@ import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
-from django.template.loader import get_template
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 # Keys change with what a fragment shows, so this only bounds how long unused copies stay.
 SECONDS = 60 * 60
@@ -24,6 +34,7 @@ def cached(templates: tuple[str, ...], shown: tuple, render: Callable[[], str]) 
     """The fragment of `templates[0]` (which includes the others) showing `shown`."""
     context = (
         _digest(templates),
+        getattr(staticfiles_storage, "manifest_hash", ""),
         settings.SITE_URL,
         timezone.get_current_timezone_name(),
         shown,
@@ -34,6 +45,32 @@ def cached(templates: tuple[str, ...], shown: tuple, render: Callable[[], str]) 
         html = render()
         cache.set(key, html, SECONDS)
     return html
+
+
+def page_for_visitors(request, templates: tuple[str, ...], context: dict, shown: tuple):
+    """The response of `templates[0]` as it is for visitors, or None for anyone else.
+
+    To a visitor who is not logged in and has no messages waiting, the page differs
+    from one request to the next only in its CSRF token: it is cached for what it
+    shows (`templates` lists every template of the page) around a stand-in for the
+    token, which each request replaces with its own (and so gets its CSRF cookie).
+    """
+    if request.user.is_authenticated or messages.get_messages(request):
+        return None
+    stand_in = _csrf_stand_in()
+
+    def render() -> str:
+        visitor = {"user": AnonymousUser(), "messages": (), "csrf_token": stand_in}
+        return render_to_string(templates[0], context | visitor)
+
+    page = cached(templates, ("page for visitors", shown), render)
+    return HttpResponse(page.replace(stand_in, get_token(request)))
+
+
+@functools.cache
+def _csrf_stand_in() -> str:
+    # The same in every process, for a shared cache; no page content can hold it by chance.
+    return salted_hmac("meetings.fragments.csrf", "stand-in").hexdigest()
 
 
 def _digest(templates: tuple[str, ...]) -> str:

@@ -31,7 +31,12 @@ from meetings.models import Attendance, Meeting
 
 MEETINGS_PER_PAGE = 20
 LISTING_TEMPLATES = ("meetings/_list_body.html", "_pagination.html")
-INVITATION_TEMPLATES = ("meetings/_share_invitation.html", "meetings/_when.html")
+SHARE_PAGE_TEMPLATES = (
+    "meetings/share_link.html",
+    "base.html",
+    "meetings/_when.html",
+    "meetings/_name_field.html",
+)
 
 
 @require_GET
@@ -359,26 +364,22 @@ def join_share_link(request, token: str):
         return enter_meeting(
             request, meeting, form.cleaned_data["name"], way=Attendance.Way.SHARE_LINK
         )
-    context = {"meeting": meeting, "form": form, "invitation": _cached_invitation(meeting)}
+    context = {"meeting": meeting, "form": form}
+    if request.method == "GET":
+        # Most who open a share link are not logged in: one page for all of them.
+        shown = (
+            meeting.title,
+            meeting.host.display_name,
+            meeting.starts_at,
+            meeting.timezone,
+            meeting.duration,
+            meeting.meeting_id,
+            meeting.description,
+        )
+        page = fragments.page_for_visitors(request, SHARE_PAGE_TEMPLATES, context, shown)
+        if page is not None:
+            return page
     return render(request, "meetings/share_link.html", context, status=400 if form.errors else 200)
-
-
-def _cached_invitation(meeting: Meeting) -> str:
-    """What the share link's page says of the meeting, rendered once for it (see fragments)."""
-    shown = (
-        meeting.title,
-        meeting.host.display_name,
-        meeting.starts_at,
-        meeting.timezone,
-        meeting.duration,
-        meeting.meeting_id,
-        meeting.description,
-    )
-    return fragments.cached(
-        INVITATION_TEMPLATES,
-        shown,
-        lambda: render_to_string(INVITATION_TEMPLATES[0], {"meeting": meeting}),
-    )
 
 
 def not_found_response(request, title: str, detail: str):
