@@ -6,18 +6,18 @@ templates that show it and the static files' manifest: a change to any of
 them makes a new key, so a cached copy is never stale, and a per-process
 cache is as correct as a shared one. (A shared cache also outlives a
 release: what else a release changes in a fragment, such as a URL, shows
-once the copies made before it expire.) Fragments hold no CSRF token and no
-messages: those stay in the page around them, except in a page for visitors,
-which fills in its CSRF token on each request.
+once the copies made before it expire.) No fragment holds a CSRF token or a
+message: a whole page is cached only while no message waits, and its CSRF
+token is filled in on each request.
 """
 
 import functools
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.http import HttpResponse
@@ -47,24 +47,39 @@ def cached(templates: tuple[str, ...], shown: tuple, render: Callable[[], str]) 
     return html
 
 
-def page_for_visitors(request, templates: tuple[str, ...], context: dict, shown: tuple):
-    """The response of `templates[0]` as it is for visitors, or None for anyone else.
+@dataclass(frozen=True)
+class Viewer:
+    """All that a page cached whole sees of the user: what the header shows of them."""
 
-    To a visitor who is not logged in and has no messages waiting, the page differs
-    from one request to the next only in its CSRF token: it is cached for what it
-    shows (`templates` lists every template of the page) around a stand-in for the
+    is_authenticated: bool
+    display_name: str = ""
+    is_staff: bool = False
+
+
+def page(request, templates: tuple[str, ...], shown: tuple, context: Callable[[], dict]):
+    """The response of `templates[0]`, cached whole for what it shows; None if messages wait.
+
+    Given what it shows (`templates` lists every template of the page) and to whom,
+    a page differs from one request to the next only in its CSRF token and in the
+    messages waiting. So, when none wait, it is cached around a stand-in for the
     token, which each request replaces with its own (and so gets its CSRF cookie).
+    `context` is called only when the page is rendered.
     """
-    if request.user.is_authenticated or messages.get_messages(request):
+    if messages.get_messages(request):
         return None
+    user = request.user
+    viewer = (
+        Viewer(True, user.display_name, user.is_staff) if user.is_authenticated else Viewer(False)
+    )
     stand_in = _csrf_stand_in()
 
     def render() -> str:
-        visitor = {"user": AnonymousUser(), "messages": (), "csrf_token": stand_in}
-        return render_to_string(templates[0], context | visitor)
+        return render_to_string(
+            templates[0], context() | {"user": viewer, "messages": (), "csrf_token": stand_in}
+        )
 
-    page = cached(templates, ("page for visitors", shown), render)
-    return HttpResponse(page.replace(stand_in, get_token(request)))
+    html = cached(templates, ("page", viewer, shown), render)
+    return HttpResponse(html.replace(stand_in, get_token(request)))
 
 
 @functools.cache

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,7 +29,8 @@ from meetings.forms import JoinByIdForm, JoinNameForm, MeetingFilterForm, Meetin
 from meetings.models import Attendance, Meeting
 
 MEETINGS_PER_PAGE = 20
-LISTING_TEMPLATES = ("meetings/_list_body.html", "_pagination.html")
+# Every template of a page cached whole (see meetings/fragments.py).
+LIST_PAGE_TEMPLATES = ("meetings/list.html", "base.html", "_pagination.html")
 SHARE_PAGE_TEMPLATES = (
     "meetings/share_link.html",
     "base.html",
@@ -87,7 +87,20 @@ def meeting_list(request):
         "query": query.urlencode(),
         "me": request.user.pk,
     }
-    return render(request, "meetings/list.html", {"listing": _cached_listing(context)})
+    shown = (
+        *(context[name] for name in ("me", "when", "status", "q", "query", "status_choices")),
+        page.number,
+        page.paginator.count,
+        page.object_list,
+    )
+
+    def rendered_context() -> dict:
+        # The rows as model instances (with only the listed fields), for the template.
+        page.object_list = selectors.rows_as_meetings(page.object_list)
+        return context
+
+    response = fragments.page(request, LIST_PAGE_TEMPLATES, shown, rendered_context)
+    return response or render(request, "meetings/list.html", rendered_context())
 
 
 def _list_filters(query) -> dict:
@@ -101,23 +114,6 @@ def _list_filters(query) -> dict:
         return {name: field.clean(query.get(name)) for name, field in fields.items()}
     except ValidationError:
         return {}
-
-
-def _cached_listing(context: dict) -> str:
-    """The list under the page's heading: rendered once for the rows it shows (see fragments)."""
-    page = context["page"]
-    shown = (
-        *(context[name] for name in ("me", "when", "status", "q", "query", "status_choices")),
-        page.number,
-        page.paginator.count,
-        page.object_list,
-    )
-
-    def render() -> str:
-        page.object_list = selectors.rows_as_meetings(page.object_list)
-        return render_to_string(LISTING_TEMPLATES[0], context)
-
-    return fragments.cached(LISTING_TEMPLATES, shown, render)
 
 
 @login_required
@@ -366,7 +362,6 @@ def join_share_link(request, token: str):
         )
     context = {"meeting": meeting, "form": form}
     if request.method == "GET":
-        # Most who open a share link are not logged in: one page for all of them.
         shown = (
             meeting.title,
             meeting.host.display_name,
@@ -376,9 +371,9 @@ def join_share_link(request, token: str):
             meeting.meeting_id,
             meeting.description,
         )
-        page = fragments.page_for_visitors(request, SHARE_PAGE_TEMPLATES, context, shown)
-        if page is not None:
-            return page
+        response = fragments.page(request, SHARE_PAGE_TEMPLATES, shown, lambda: context)
+        if response is not None:
+            return response
     return render(request, "meetings/share_link.html", context, status=400 if form.errors else 200)
 
 

@@ -269,6 +269,28 @@ def test_cached_list_is_each_viewers_own(host_client, guest_client, meeting):
     )
 
 
+def test_cached_list_page_shows_the_viewers_new_name_and_role(host_client, user):
+    page = _list(host_client)
+    assert "Ada Lovelace</summary>" in page and "Administration" not in page
+    user.first_name, user.is_staff = "Augusta", True
+    user.save()
+    page = _list(host_client)
+    assert "Augusta Lovelace</summary>" in page and "Administration" in page
+
+
+def test_log_out_button_of_a_cached_page_posts_with_the_viewers_own_csrf_token(user):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    _list(browser)
+    page = _list(browser)  # from the cache
+    logout_form = page.split('action="' + reverse("accounts:logout") + '"', 1)[1]
+    token = logout_form.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    assert (
+        browser.post(reverse("accounts:logout"), {"csrfmiddlewaretoken": token}).status_code == 302
+    )
+    assert browser.get(reverse("meetings:list")).status_code == 302  # to the log-in page
+
+
 def test_cached_list_shows_a_flash_message_once(host_client, user, meeting):
     _list(host_client)
     host_client.post(
