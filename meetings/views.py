@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from contacts.csvfiles import safe_cell
 from meetings import attendance as attendance_services
-from meetings import fragments, rooms, selectors, services, throttling
+from meetings import page_cache, rooms, selectors, services, throttling
 from meetings.access import (
     NO_PERMISSION,
     can_manage,
@@ -29,7 +29,7 @@ from meetings.forms import JoinByIdForm, JoinNameForm, MeetingFilterForm, Meetin
 from meetings.models import Attendance, Meeting
 
 MEETINGS_PER_PAGE = 20
-# Every template of a page cached whole (see meetings/fragments.py).
+# Every template of a page cached whole (see meetings/page_cache.py).
 LIST_PAGE_TEMPLATES = ("meetings/list.html", "base.html", "_pagination.html")
 SHARE_PAGE_TEMPLATES = (
     "meetings/share_link.html",
@@ -88,7 +88,9 @@ def meeting_list(request):
         "me": request.user.pk,
     }
     shown = (
-        *(context[name] for name in ("me", "when", "status", "q", "query", "status_choices")),
+        *(context[name] for name in ("me", "when", "status", "q", "query")),
+        context["when_choices"],
+        context["status_choices"],
         page.number,
         page.paginator.count,
         page.object_list,
@@ -99,8 +101,10 @@ def meeting_list(request):
         page.object_list = selectors.rows_as_meetings(page.object_list)
         return context
 
-    response = fragments.page(request, LIST_PAGE_TEMPLATES, shown, rendered_context)
-    return response or render(request, "meetings/list.html", rendered_context())
+    response = page_cache.cached_response(request, LIST_PAGE_TEMPLATES, shown, rendered_context)
+    if response is None:  # messages wait
+        response = render(request, "meetings/list.html", rendered_context())
+    return response
 
 
 def _list_filters(query) -> dict:
@@ -356,25 +360,28 @@ def join_share_link(request, token: str):
 
     initial = {"name": request.user.display_name} if request.user.is_authenticated else {}
     form = JoinNameForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        return enter_meeting(
-            request, meeting, form.cleaned_data["name"], way=Attendance.Way.SHARE_LINK
+    if request.method == "POST":
+        if form.is_valid():
+            return enter_meeting(
+                request, meeting, form.cleaned_data["name"], way=Attendance.Way.SHARE_LINK
+            )
+        return render(
+            request, "meetings/share_link.html", {"meeting": meeting, "form": form}, status=400
         )
+    shown = (
+        meeting.title,
+        meeting.host.display_name,
+        meeting.starts_at,
+        meeting.timezone,
+        meeting.duration,
+        meeting.meeting_id,
+        meeting.description,
+    )
     context = {"meeting": meeting, "form": form}
-    if request.method == "GET":
-        shown = (
-            meeting.title,
-            meeting.host.display_name,
-            meeting.starts_at,
-            meeting.timezone,
-            meeting.duration,
-            meeting.meeting_id,
-            meeting.description,
-        )
-        response = fragments.page(request, SHARE_PAGE_TEMPLATES, shown, lambda: context)
-        if response is not None:
-            return response
-    return render(request, "meetings/share_link.html", context, status=400 if form.errors else 200)
+    response = page_cache.cached_response(request, SHARE_PAGE_TEMPLATES, shown, lambda: context)
+    if response is None:  # messages wait
+        response = render(request, "meetings/share_link.html", context)
+    return response
 
 
 def not_found_response(request, title: str, detail: str):

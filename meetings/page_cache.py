@@ -1,14 +1,13 @@
-"""Parts of the busiest pages, rendered once for everything they show.
+"""The busiest pages, rendered once for everything they show.
 
-A fragment's key holds every value it shows, as read from the database for
-this very request, with the active time zone, the site's address, the
-templates that show it and the static files' manifest: a change to any of
-them makes a new key, so a cached copy is never stale, and a per-process
-cache is as correct as a shared one. (A shared cache also outlives a
-release: what else a release changes in a fragment, such as a URL, shows
-once the copies made before it expire.) No fragment holds a CSRF token or a
-message: a whole page is cached only while no message waits, and its CSRF
-token is filled in on each request.
+A page's key holds every value the page shows, as read from the database for
+this very request, what it shows of who asks, the active time zone, the
+site's address, the templates that show it and the static files' manifest:
+a change to any of them makes a new key, so a cached copy is never stale,
+and a per-process cache is as correct as a shared one. (A shared cache also
+outlives a release: what else a release changes in a page, such as a URL,
+shows once the copies made before it expire.) A page is cached only while no
+message waits, and without its CSRF token, which each request fills in.
 """
 
 import functools
@@ -26,12 +25,12 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-# Keys change with what a fragment shows, so this only bounds how long unused copies stay.
+# Keys change with what a page shows, so this only bounds how long unused copies stay.
 SECONDS = 60 * 60
 
 
-def cached(templates: tuple[str, ...], shown: tuple, render: Callable[[], str]) -> str:
-    """The fragment of `templates[0]` (which includes the others) showing `shown`."""
+def _cached(templates: tuple[str, ...], shown: tuple, render: Callable[[], str]) -> str:
+    """The rendering of `templates[0]` (which uses the others) showing `shown`."""
     context = (
         _digest(templates),
         getattr(staticfiles_storage, "manifest_hash", ""),
@@ -39,7 +38,7 @@ def cached(templates: tuple[str, ...], shown: tuple, render: Callable[[], str]) 
         timezone.get_current_timezone_name(),
         shown,
     )
-    key = f"fragment:{templates[0]}:" + hashlib.sha256(repr(context).encode()).hexdigest()
+    key = f"page:{templates[0]}:" + hashlib.sha256(repr(context).encode()).hexdigest()
     html = cache.get(key)
     if html is None:
         html = render()
@@ -56,7 +55,7 @@ class Viewer:
     is_staff: bool = False
 
 
-def page(request, templates: tuple[str, ...], shown: tuple, context: Callable[[], dict]):
+def cached_response(request, templates: tuple[str, ...], shown: tuple, context: Callable[[], dict]):
     """The response of `templates[0]`, cached whole for what it shows; None if messages wait.
 
     Given what it shows (`templates` lists every template of the page) and to whom,
@@ -78,14 +77,14 @@ def page(request, templates: tuple[str, ...], shown: tuple, context: Callable[[]
             templates[0], context() | {"user": viewer, "messages": (), "csrf_token": stand_in}
         )
 
-    html = cached(templates, ("page", viewer, shown), render)
+    html = _cached(templates, (viewer, shown), render)
     return HttpResponse(html.replace(stand_in, get_token(request)))
 
 
 @functools.cache
 def _csrf_stand_in() -> str:
     # The same in every process, for a shared cache; no page content can hold it by chance.
-    return salted_hmac("meetings.fragments.csrf", "stand-in").hexdigest()
+    return salted_hmac("meetings.page_cache.csrf", "stand-in").hexdigest()
 
 
 def _digest(templates: tuple[str, ...]) -> str:
