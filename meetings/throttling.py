@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from meetings.models import Meeting, PasscodeAttemptWindow
+from meetings_site.prepared import PreparedUpdate
 
 Scope = PasscodeAttemptWindow.Scope
 
@@ -66,13 +67,21 @@ def limits_for(meeting: Meeting | None, address: str) -> list[Limit]:
     return limits
 
 
+# The common case is this one statement: the window exists and is under its limit.
+_count_attempt = PreparedUpdate(
+    lambda scope, key, window_start, limit: PasscodeAttemptWindow.objects.filter(
+        scope=scope, key=key, window_start=window_start, attempts__lt=limit
+    ),
+    {"scope": str, "key": str, "window_start": datetime, "limit": int},
+    {"attempts": F("attempts") + 1},
+)
+
+
 def _take(limit: Limit, window_start: datetime) -> bool:
-    rows = PasscodeAttemptWindow.objects.filter(
-        scope=limit.scope, key=limit.key, window_start=window_start
-    )
-    # The common case is one statement: the window exists and is under its limit.
-    if rows.filter(attempts__lt=limit.limit).update(attempts=F("attempts") + 1):
+    window = {"scope": limit.scope, "key": limit.key, "window_start": window_start}
+    if _count_attempt.run(**window, limit=limit.limit):
         return True
+    rows = PasscodeAttemptWindow.objects.filter(**window)
     if rows.exists():
         return False  # at the limit
     # The first attempt of a new window; earlier windows of the key are over.
@@ -83,7 +92,7 @@ def _take(limit: Limit, window_start: datetime) -> bool:
         [PasscodeAttemptWindow(scope=limit.scope, key=limit.key, window_start=window_start)],
         ignore_conflicts=True,
     )
-    return bool(rows.filter(attempts__lt=limit.limit).update(attempts=F("attempts") + 1))
+    return bool(_count_attempt.run(**window, limit=limit.limit))
 
 
 @transaction.atomic

@@ -3,19 +3,16 @@ import csv
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, When
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contacts.csvfiles import safe_cell
 from meetings import attendance as attendance_services
-from meetings import rooms, services, throttling
+from meetings import page_cache, rooms, selectors, services, throttling
 from meetings.access import (
     NO_PERMISSION,
     can_manage,
@@ -33,19 +30,13 @@ from meetings.google_meet import MeetError
 from meetings.models import Attendance, Meeting
 
 MEETINGS_PER_PAGE = 20
-# What a row of the meetings list shows; loading only these keeps the page quick.
-LIST_FIELDS = (
-    "meeting_id",
-    "title",
-    "starts_at",
-    "ends_at",
-    "duration",
-    "status",
-    "invitation_token",
-    "updated_at",
-    "host__first_name",
-    "host__last_name",
-    "host__email",
+# Every template of a page cached whole (see meetings/page_cache.py).
+LIST_PAGE_TEMPLATES = ("meetings/list.html", "base.html", "_pagination.html")
+SHARE_PAGE_TEMPLATES = (
+    "meetings/share_link.html",
+    "base.html",
+    "meetings/_when.html",
+    "meetings/_name_field.html",
 )
 
 
@@ -73,47 +64,61 @@ def home(request):
 @login_required
 @require_GET
 def meeting_list(request):
-    filters = MeetingFilterForm(request.GET or None)
-    params = filters.cleaned_data if filters.is_valid() else {}
+    params = _list_filters(request.GET)
     when = params.get("when") or "upcoming"
-
-    meetings = (
-        Meeting.objects.for_participant(request.user).select_related("host").only(*LIST_FIELDS)
+    status, search = params.get("status", ""), params.get("q", "")
+    page = selectors.meeting_list_page(
+        user=request.user,
+        when=when,
+        status=status,
+        search=search,
+        number=request.GET.get("page"),
+        per_page=MEETINGS_PER_PAGE,
     )
-    if when == "upcoming":
-        meetings = meetings.upcoming().order_by("starts_at", "pk")
-    elif when == "past":
-        meetings = meetings.past().order_by("-starts_at", "-pk")
-    else:
-        # Upcoming first (soonest first), then the past (most recent first).
-        now = timezone.now()
-        meetings = meetings.annotate(
-            is_past=Case(
-                When(Meeting.past_condition(now), then=1), default=0, output_field=IntegerField()
-            )
-        ).order_by("is_past", Case(When(is_past=0, then="starts_at")), "-starts_at", "pk")
-    if params.get("status"):
-        meetings = meetings.filter(status=params["status"])
-    if params.get("q"):
-        meetings = meetings.filter(title__icontains=params["q"])
-
-    page = Paginator(meetings, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query["when"] = when
-    return render(
-        request,
-        "meetings/list.html",
-        {
-            "when": when,
-            "when_choices": MeetingFilterForm.WHEN_CHOICES,
-            "status": params.get("status", ""),
-            "status_choices": MeetingFilterForm.base_fields["status"].choices,
-            "q": params.get("q", ""),
-            "page": page,
-            "query": query.urlencode(),
-        },
+    context = {
+        "when": when,
+        "when_choices": MeetingFilterForm.WHEN_CHOICES,
+        "status": status,
+        "status_choices": MeetingFilterForm.base_fields["status"].choices,
+        "q": search,
+        "page": page,
+        "query": query.urlencode(),
+        "me": request.user.pk,
+    }
+    shown = (
+        *(context[name] for name in ("me", "when", "status", "q", "query")),
+        context["when_choices"],
+        context["status_choices"],
+        page.number,
+        page.paginator.count,
+        page.object_list,
     )
+
+    def rendered_context() -> dict:
+        # The rows as model instances (with only the listed fields), for the template.
+        page.object_list = selectors.rows_as_meetings(page.object_list)
+        return context
+
+    response = page_cache.cached_response(request, LIST_PAGE_TEMPLATES, shown, rendered_context)
+    if response is None:  # messages wait
+        response = render(request, "meetings/list.html", rendered_context())
+    return response
+
+
+def _list_filters(query) -> dict:
+    """MeetingFilterForm's cleaned data, or nothing when any filter is invalid.
+
+    Its fields clean the values without a form being built (and its fields copied)
+    on every visit of the list.
+    """
+    fields = MeetingFilterForm.base_fields
+    try:
+        return {name: field.clean(query.get(name)) for name, field in fields.items()}
+    except ValidationError:
+        return {}
 
 
 @login_required
@@ -328,11 +333,7 @@ def join_by_id(request):
     if not form.is_valid():
         return render(request, "meetings/join.html", {"form": form}, status=400)
 
-    meeting = (
-        Meeting.objects.select_related("host")
-        .filter(meeting_id=form.cleaned_data["meeting_id"])
-        .first()
-    )
+    meeting = selectors.meeting_for_passcode(form.cleaned_data["meeting_id"])
     reservation = throttling.attempt_reserve(
         meeting=meeting, address=throttling.client_address(request)
     )
@@ -346,6 +347,7 @@ def join_by_id(request):
         return render(request, "meetings/join.html", {"form": form}, status=403)
 
     throttling.attempt_refund(reservation=reservation)
+    meeting = get_meeting_or_404(meeting.meeting_id)
     if not meeting.is_joinable:
         return closed_response(request, meeting)
     return enter_meeting(request, meeting, form.cleaned_data["name"], way=Attendance.Way.MEETING_ID)
@@ -354,7 +356,11 @@ def join_by_id(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def join_share_link(request, token: str):
-    meeting = Meeting.objects.select_related("host").filter(invitation_token=token).first()
+    if request.method == "POST":
+        meeting = Meeting.objects.select_related("host").filter(invitation_token=token).first()
+    else:
+        # Opened far more often than joined: only what the page shows.
+        meeting = selectors.meeting_for_share_link(token)
     if meeting is None:
         return not_found_response(
             request,
@@ -374,7 +380,20 @@ def join_share_link(request, token: str):
         return render(
             request, "meetings/share_link.html", {"meeting": meeting, "form": form}, status=400
         )
-    return render(request, "meetings/share_link.html", {"meeting": meeting, "form": form})
+    shown = (
+        meeting.title,
+        meeting.host.display_name,
+        meeting.starts_at,
+        meeting.timezone,
+        meeting.duration,
+        meeting.meeting_id,
+        meeting.description,
+    )
+    context = {"meeting": meeting, "form": form}
+    response = page_cache.cached_response(request, SHARE_PAGE_TEMPLATES, shown, lambda: context)
+    if response is None:  # messages wait
+        response = render(request, "meetings/share_link.html", context)
+    return response
 
 
 def not_found_response(request, title: str, detail: str):

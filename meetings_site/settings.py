@@ -105,13 +105,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The cache holds rendered fragments of hot pages, keyed on what they show, so
 # a per-process memory cache is safe; CACHE_URL (e.g. redis://…) shares one.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20_000)
+if CACHES["default"]["BACKEND"].endswith(".LocMemCache"):
+    # A page of the meetings list is some 25 kB: at most ~50 MB per process. (Redis
+    # and memcached bound their own memory, and refuse options they do not know.)
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 2_000)
 # Sessions live in the database, so any web process can serve any request. A
 # cache in front of them is only safe when all processes share it.
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
     if env.str("CACHE_URL", default="").startswith(("redis", "valkey", "memcache", "pymemcache"))
-    else "django.contrib.sessions.backends.db"
+    # Django's db engine with a prepared read of the session (meetings_site/sessions.py).
+    else "meetings_site.sessions"
 )
 
 AUTH_USER_MODEL = "accounts.User"
@@ -136,7 +140,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "meetings_site.storage.StaticFilesStorage"},
 }
 
 # Mail. Every message goes through ConfiguredEmailBackend, which uses the

@@ -1,13 +1,20 @@
 import html
 import json
+from datetime import timedelta
 from urllib.parse import unquote
 
 import pytest
-from django.test import Client
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from meetings import services
+from meetings.forms import JoinNameForm
 from tests.factories import MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +88,107 @@ def test_share_link_refuses_bad_names(client, meeting, name):
     assert client.get(_room(meeting)).status_code == 302
 
 
+def test_share_link_page_refusing_a_name_still_shows_the_meeting(client, meeting):
+    response = client.post(_share(meeting), {"name": ""})
+    assert meeting.title in response.text and "Enter the name others will see." in response.text
+
+
+def test_share_link_page_runs_one_query(client, meeting, django_assert_num_queries):
+    for _ in range(2):  # rendered, then cached
+        with django_assert_num_queries(1):
+            assert client.get(_share(meeting)).status_code == 200
+
+
+def test_share_link_page_shows_every_change_to_the_meeting_and_its_host(client, meeting):
+    client.get(_share(meeting))
+    meeting = services.meeting_update(
+        meeting=meeting,
+        title="Quarterly planning",
+        description="Bring the numbers.",
+        starts_at=meeting.starts_at + timedelta(days=1, minutes=30),
+        duration=90,
+        timezone_name="America/New_York",
+        passcode=meeting.passcode,
+    )
+    meeting.host.first_name = "Augusta"
+    meeting.host.save()
+    page = client.get(_share(meeting)).text
+    local = timezone.localtime(meeting.starts_at, meeting.zone)
+    for shown in [
+        "Quarterly planning",
+        "Bring the numbers.",
+        "90 minutes",
+        "(America/New_York)",
+        local.strftime("%H:%M"),
+        "Augusta Lovelace",
+    ]:
+        assert shown in page
+
+
+def _csrf_token_in(page: str) -> str:
+    return page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+
+
+def test_visitors_of_a_share_link_each_get_a_working_csrf_token_of_their_own(meeting):
+    visitors = [Client(enforce_csrf_checks=True) for _ in range(3)]
+    tokens = []
+    for visitor in visitors:  # the first renders the page, the others get it cached
+        response = visitor.get(_share(meeting))
+        assert response.status_code == 200 and "csrftoken" in response.cookies
+        tokens.append(_csrf_token_in(response.text))
+    assert len(set(tokens)) == 3
+    for visitor, token in zip(visitors, tokens, strict=True):
+        response = visitor.post(_share(meeting), {"name": "Guest", "csrfmiddlewaretoken": token})
+        assert response.status_code == 302 and response["Location"] == _room(meeting)
+    stranger = Client(enforce_csrf_checks=True)
+    stranger.get(_share(meeting))
+    response = stranger.post(_share(meeting), {"name": "Guest", "csrfmiddlewaretoken": tokens[0]})
+    assert response.status_code == 403
+
+
+def test_the_cached_page_for_visitors_is_the_page_rendered_for_them(client, meeting):
+    client.get(_share(meeting))
+    served = client.get(_share(meeting)).text
+    request = RequestFactory().get(_share(meeting))
+    request.user, request.session = AnonymousUser(), {}
+    request._messages = FallbackStorage(request)
+    rendered = render_to_string(
+        "meetings/share_link.html", {"meeting": meeting, "form": JoinNameForm()}, request=request
+    )
+    assert served.replace(_csrf_token_in(served), "-") == rendered.replace(
+        _csrf_token_in(rendered), "-"
+    )
+
+
+def test_logged_in_visitors_of_a_share_link_get_their_own_page(client, meeting, settings):
+    client.get(_share(meeting))  # cached for visitors
+    # In the visitors' time zone, so that only who asks tells the pages apart.
+    client.force_login(
+        UserFactory(first_name="Alan", last_name="Turing", timezone=settings.TIME_ZONE)
+    )
+    page = client.get(_share(meeting)).text
+    assert 'value="Alan Turing"' in page and "Log out" in page
+
+
+def test_a_visitor_with_a_message_waiting_sees_it_once_and_nobody_else_does(client, user, meeting):
+    Client().get(_share(meeting))  # cached for visitors
+    client.force_login(user)
+    client.post(
+        reverse("accounts:profile"),
+        {"first_name": user.first_name, "last_name": user.last_name, "timezone": user.timezone},
+    )
+    client.post(reverse("accounts:logout"))  # the message waits in a cookie
+    assert "Your profile was saved." in client.get(_share(meeting)).text
+    assert "Your profile was saved." not in client.get(_share(meeting)).text
+    assert "Your profile was saved." not in Client().get(_share(meeting)).text
+
+
+def test_share_link_of_a_closed_meeting_runs_one_query(client, meeting, django_assert_num_queries):
+    services.meeting_cancel(meeting=meeting)
+    with django_assert_num_queries(1):
+        assert client.get(_share(meeting)).status_code == 410
+
+
 def test_unknown_share_link_is_not_found(client, meeting):
     response = client.get(reverse("join:share", args=["nope" + meeting.invitation_token]))
     assert response.status_code == 404
@@ -150,6 +258,17 @@ def test_wrong_passcode_says_incorrect_password_and_keeps_the_id(client, meeting
     assert "Incorrect meeting password." in response.text
     assert f'value="{meeting.formatted_meeting_id}"' in response.text
     assert client.get(_room(meeting)).status_code == 302
+
+
+def test_a_wrong_passcode_costs_a_lookup_and_one_update_per_limit(client, meeting):
+    wrong = {"meeting_id": meeting.formatted_meeting_id, "passcode": "999999", "name": "V"}
+    client.post(JOIN, wrong)  # the first attempt opens the windows of both limits
+    with CaptureQueriesContext(connection) as captured:
+        assert client.post(JOIN, wrong).status_code == 403
+    statements = [query["sql"] for query in captured.captured_queries]
+    # The test's own transaction turns the limiter's into a savepoint.
+    statements = [sql.split()[0] for sql in statements if "SAVEPOINT" not in sql]
+    assert statements == ["SELECT", "UPDATE", "UPDATE"]
 
 
 @pytest.mark.parametrize(

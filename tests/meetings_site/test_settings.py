@@ -1,3 +1,4 @@
+import ast
 import os
 import subprocess
 import sys
@@ -53,3 +54,31 @@ def test_pages_carry_a_content_security_policy(client):
 def test_health_check_answers_plain_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.text == "ok"
+
+
+def _cache_settings(**env) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k != "CACHE_URL"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from meetings_site import settings as s; print(repr((s.CACHES, s.SESSION_ENGINE)))",
+        ],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    caches, session_engine = ast.literal_eval(result.stdout.strip())
+    return caches["default"] | {"session_engine": session_engine}
+
+
+def test_the_local_cache_is_bounded_and_a_shared_one_gets_only_its_own_options():
+    local = _cache_settings()
+    assert local["BACKEND"].endswith("LocMemCache") and local["OPTIONS"]["MAX_ENTRIES"] > 0
+    assert local["session_engine"] == "meetings_site.sessions"
+    shared = _cache_settings(CACHE_URL="redis://127.0.0.1:6379/1")
+    assert shared["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert "MAX_ENTRIES" not in shared.get("OPTIONS", {})
+    assert shared["session_engine"] == "django.contrib.sessions.backends.cached_db"
