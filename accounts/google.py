@@ -23,7 +23,6 @@ import google_auth_httplib2
 import httplib2
 import jwt
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from google.auth.exceptions import TransportError
 from google.oauth2.credentials import Credentials
@@ -158,19 +157,22 @@ def _expiry(expires_in) -> datetime | None:
         return None
 
 
+def connected_account(user: User) -> GoogleAccount | None:
+    return GoogleAccount.objects.filter(user=user).first()
+
+
 def connect(user: User, tokens: dict) -> GoogleAccount:
     """Store the tokens from the code exchange; connecting again replaces the account."""
-    with transaction.atomic():
-        account, _ = GoogleAccount.objects.update_or_create(
-            user=user,
-            defaults={
-                "email": _account_email(tokens),
-                "scopes": tokens.get("scope", ""),
-                "refresh_token": encrypt_secret(tokens["refresh_token"]),
-                "access_token": encrypt_secret(tokens["access_token"]),
-                "access_token_expires_at": _expiry(tokens.get("expires_in")),
-            },
-        )
+    account, _ = GoogleAccount.objects.update_or_create(
+        user=user,
+        defaults={
+            "email": _account_email(tokens),
+            "scopes": tokens.get("scope", ""),
+            "refresh_token": encrypt_secret(tokens["refresh_token"]),
+            "access_token": encrypt_secret(tokens["access_token"]),
+            "access_token_expires_at": _expiry(tokens.get("expires_in")),
+        },
+    )
     return account
 
 

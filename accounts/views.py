@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import google
 from accounts.forms import ProfileForm, SignUpForm
-from accounts.models import GoogleAccount
 from invitations.crypto import SecretKeyError
 
 
@@ -53,7 +52,7 @@ def profile(request):
         {
             "form": form,
             "google_offered": google.is_configured(),
-            "google_account": GoogleAccount.objects.filter(user=request.user).first(),
+            "google_account": google.connected_account(request.user),
         },
     )
 
@@ -132,7 +131,7 @@ def google_callback(request):
 @login_required
 @require_POST
 def google_disconnect(request):
-    account = GoogleAccount.objects.filter(user=request.user).first()
+    account = google.connected_account(request.user)
     if account is not None:
         google.disconnect(account)
         messages.success(

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts import google
-from accounts.models import GoogleAccount
 from accounts.timezones import timezone_choices
 from meetings.access import NAME_MAX_LENGTH
 from meetings.credentials import PASSCODE_RE, parse_meeting_id
@@ -120,7 +119,7 @@ class MeetingForm(forms.Form):
             instance is not None and instance.provider == Meeting.Provider.GOOGLE_MEET
         )
         self.google_account = (
-            GoogleAccount.objects.filter(user=self.host).first()
+            google.connected_account(self.host)
             if self.google_offered and self.host is not None
             else None
         )

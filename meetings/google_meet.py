@@ -7,7 +7,6 @@ rescheduling patches the event; cancelling deletes it. Every call passes
 what reach people's calendars.
 """
 
-import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -21,10 +20,8 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from accounts import google
-from accounts.models import GoogleAccount, User
+from accounts.models import User
 from meetings.models import Meeting
-
-logger = logging.getLogger(__name__)
 
 CALENDAR_ID = "primary"
 # Seconds between asks while Google is still setting the conference up.
@@ -40,10 +37,6 @@ class Conference:
     event_id: str
     # Empty while Google still reports the conference as pending.
     url: str
-
-
-def connected_account(user: User) -> GoogleAccount | None:
-    return GoogleAccount.objects.filter(user=user).first()
 
 
 def event_body(meeting: Meeting) -> dict:
@@ -83,7 +76,7 @@ class _Calendar:
     """The host's calendar, through their stored credentials; errors become MeetError."""
 
     def __init__(self, host: User):
-        self.account = connected_account(host)
+        self.account = google.connected_account(host)
         if self.account is None:
             raise MeetError(
                 "Connect your Google account on your profile to hold meetings on Google Meet, "

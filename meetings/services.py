@@ -140,11 +140,12 @@ def meeting_update(
         "timezone": timezone_name,
         "passcode": passcode,
     }
-    settings = asdict(room) if room is not None else {}
+    room_values = asdict(room) if room is not None else {}
     # As on creation, Google first: a refusal changes nothing here.
-    conference = _sync_google_event(meeting, changes, settings.get("provider", meeting.provider))
+    provider = room_values.get("provider", meeting.provider)
+    conference = _sync_google_event(meeting, changes, provider)
     try:
-        meeting = _meeting_update(meeting, changes, settings, conference)
+        meeting = _meeting_update(meeting, changes, room_values, conference)
     except BaseException:
         if conference is not None and conference.event_id != meeting.google_event_id:
             _forget_event(meeting.host, conference.event_id)
@@ -175,7 +176,7 @@ GOOGLE_EVENT_FIELDS = ("title", "description", "starts_at", "duration", "timezon
 
 @transaction.atomic
 def _meeting_update(
-    meeting: Meeting, changes: dict, settings: dict, conference: google_meet.Conference | None
+    meeting: Meeting, changes: dict, room_values: dict, conference: google_meet.Conference | None
 ) -> Meeting:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if not meeting.is_editable:
@@ -185,7 +186,7 @@ def _meeting_update(
     changed = {name for name, value in changes.items() if getattr(meeting, name) != value}
     for name, value in changes.items():
         setattr(meeting, name, value)
-    for name, value in settings.items():
+    for name, value in room_values.items():
         setattr(meeting, name, value)
     previous_event = meeting.google_event_id
     if conference is not None:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
+from accounts import google
 from accounts.models import User
 from meetings import google_meet
 from meetings.models import Meeting
@@ -58,7 +59,7 @@ def delete_google_event(host_pk: int, event_id: str, attempt: int = 1) -> str:
     try:
         google_meet.delete_event(host, event_id)
     except google_meet.MeetError as error:
-        if attempt >= DELETE_ATTEMPTS or google_meet.connected_account(host) is None:
+        if attempt >= DELETE_ATTEMPTS or google.connected_account(host) is None:
             logger.warning("The Google Calendar event %s stays: %s", event_id, error)
             return "gave up"
         delete_google_event.using(run_after=_retry_at(attempt)).enqueue(
