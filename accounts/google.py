@@ -28,7 +28,7 @@ from google.auth.exceptions import TransportError
 from google.oauth2.credentials import Credentials
 
 from accounts.models import GoogleAccount, User
-from invitations.crypto import SecretKeyError, decrypt_secret, encrypt_secret
+from meetings_site.crypto import SecretKeyError, decrypt_secret, encrypt_secret
 
 logger = logging.getLogger(__name__)
 

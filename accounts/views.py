@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import google
 from accounts.forms import ProfileForm, SignUpForm
-from invitations.crypto import SecretKeyError
+from meetings_site.crypto import SecretKeyError
 
 
 def safe_next_url(request, default: str = settings.LOGIN_REDIRECT_URL) -> str:

@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 
 from contacts.models import Contact
 from contacts.normalization import normalize_email, split_name
+from meetings_site.csvcells import safe_cell, unquote_cell
 
 MAX_IMPORT_BYTES = 1024 * 1024
 MAX_IMPORT_ROWS = 5000
@@ -67,8 +68,6 @@ FIELD_LABELS = {
     "phone": "Phone",
     "notes": "Notes",
 }
-# Spreadsheets run a cell that starts with one of these as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CsvFileError(Exception):
@@ -175,7 +174,7 @@ def _columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
 
 def _row(number: int, cells: list[str], columns: dict[str, int]) -> ParsedRow:
     raw = {
-        name: _unquote(cells[index].strip()) if index < len(cells) else ""
+        name: unquote_cell(cells[index].strip()) if index < len(cells) else ""
         for name, index in columns.items()
     }
     full_name = raw.pop("name", "")
@@ -198,18 +197,6 @@ def _row_error(values: dict[str, str]) -> str:
         if limit and len(value) > limit:
             return f"{FIELD_LABELS[name]} is longer than {limit} characters"
     return ""
-
-
-def _unquote(value: str) -> str:
-    """Undo the quote an export puts before formula-like cells, so that a round trip is exact."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
-        return value[1:]
-    return value
-
-
-def safe_cell(value: str) -> str:
-    """A cell that spreadsheets show as text, never run as a formula (CSV injection)."""
-    return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
 
 
 class _Echo:

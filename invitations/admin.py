@@ -10,9 +10,9 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from invitations.backends import ConfiguredEmailBackend, active_mail_settings
-from invitations.checks import CONSOLE_BACKEND
 from invitations.mail_settings_forms import MailSettingsForm, SendTestEmailForm
 from invitations.models import Invitation, MailSettings
+from meetings_site.checks import CONSOLE_BACKEND
 
 # --- Mail settings -------------------------------------------------------------
 

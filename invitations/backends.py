@@ -7,8 +7,8 @@ from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 
-from invitations.crypto import decrypt_secret
 from invitations.models import MailSettings
+from meetings_site.crypto import decrypt_secret
 
 # django-anymail ESPs that accept a raw MIME message keep the calendar as an
 # alternative part; the others take it as an attachment only.

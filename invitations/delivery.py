@@ -21,10 +21,10 @@ from django.utils import timezone
 
 from invitations import tokens
 from invitations.backends import calendar_alternative_supported
-from invitations.crypto import SecretKeyError
 from invitations.emails import MeetingEmails
 from invitations.models import Invitation, JoinToken
 from meetings.models import Meeting
+from meetings_site.crypto import SecretKeyError
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from invitations.crypto import SecretKeyError, decrypt_secret, encrypt_secret
 from invitations.models import MailSettings
+from meetings_site.crypto import SecretKeyError, decrypt_secret, encrypt_secret
 
 
 class MailSettingsForm(forms.ModelForm):

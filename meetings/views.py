@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from contacts.csvfiles import safe_cell
 from meetings import attendance as attendance_services
 from meetings import page_cache, rooms, selectors, services, throttling
 from meetings.access import (
@@ -28,6 +27,7 @@ from meetings.credentials import parse_meeting_id, secrets_match
 from meetings.forms import JoinByIdForm, JoinNameForm, MeetingFilterForm, MeetingForm
 from meetings.google_meet import MeetError
 from meetings.models import Attendance, Meeting
+from meetings_site.csvcells import safe_cell
 
 MEETINGS_PER_PAGE = 20
 # Every template of a page cached whole (see meetings/page_cache.py).

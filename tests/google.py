@@ -16,7 +16,7 @@ from django.utils import timezone
 from googleapiclient.http import HttpMockSequence
 
 from accounts.models import GoogleAccount
-from invitations.crypto import encrypt_secret
+from meetings_site.crypto import encrypt_secret
 
 CLIENT_ID = "1234567890-abc123def456.apps.googleusercontent.com"
 CLIENT_SECRET = "GOCSPX-test-client-secret"

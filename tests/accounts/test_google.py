@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import GoogleAccount
-from invitations.crypto import decrypt_secret
+from meetings_site.crypto import decrypt_secret
 from tests import google
 from tests.factories import UserFactory
 

@@ -5,7 +5,8 @@ import io
 import pytest
 
 from contacts import csvfiles
-from contacts.csvfiles import CsvFileError, parse_contacts_csv, safe_cell
+from contacts.csvfiles import CsvFileError, parse_contacts_csv
+from meetings_site.csvcells import safe_cell
 from tests.factories import ContactFactory
 
 

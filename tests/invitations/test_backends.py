@@ -17,8 +17,8 @@ from django.test import Client
 from django.urls import reverse
 
 from invitations.backends import calendar_alternative_supported
-from invitations.crypto import encrypt_secret
 from invitations.models import MailSettings
+from meetings_site.crypto import encrypt_secret
 from tests.smtp import SMTPServer
 
 pytestmark = pytest.mark.django_db

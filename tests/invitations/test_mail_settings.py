@@ -14,8 +14,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.models import GoogleAccount
-from invitations.crypto import SecretKeyError, decrypt_secret, encrypt_secret
 from invitations.models import MailSettings
+from meetings_site.crypto import SecretKeyError, decrypt_secret, encrypt_secret
 from tests.factories import UserFactory
 from tests.google import REFRESH_TOKEN, connect_google
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import GoogleAccount
-from invitations.crypto import decrypt_secret
 from meetings.models import Meeting
+from meetings_site.crypto import decrypt_secret
 from tests import google
 from tests.factories import MeetingFactory, UserFactory
 

@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import GoogleAccount
-from invitations.crypto import SecretKeyError, rotate_secret
 from invitations.models import MailSettings
+from meetings_site.crypto import SecretKeyError, rotate_secret
 
 
 class Command(BaseCommand):

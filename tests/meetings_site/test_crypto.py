@@ -1,7 +1,7 @@
 import pytest
 from cryptography.fernet import Fernet
 
-from invitations.crypto import SecretKeyError, decrypt_secret, encrypt_secret, rotate_secret
+from meetings_site.crypto import SecretKeyError, decrypt_secret, encrypt_secret, rotate_secret
 
 
 def new_key() -> str:
