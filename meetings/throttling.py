@@ -15,7 +15,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from meetings.models import Meeting, PasscodeAttemptWindow
-from meetings_site.prepared import PreparedUpdate
 
 Scope = PasscodeAttemptWindow.Scope
 
@@ -67,19 +66,16 @@ def limits_for(meeting: Meeting | None, address: str) -> list[Limit]:
     return limits
 
 
-# The common case is this one statement: the window exists and is under its limit.
-_count_attempt = PreparedUpdate(
-    lambda scope, key, window_start, limit: PasscodeAttemptWindow.objects.filter(
+def _count_attempt(*, scope: str, key: str, window_start: datetime, limit: int) -> int:
+    """Count one attempt in the window if it is under its limit: the common case, one UPDATE."""
+    return PasscodeAttemptWindow.objects.filter(
         scope=scope, key=key, window_start=window_start, attempts__lt=limit
-    ),
-    {"scope": str, "key": str, "window_start": datetime, "limit": int},
-    {"attempts": F("attempts") + 1},
-)
+    ).update(attempts=F("attempts") + 1)
 
 
 def _take(limit: Limit, window_start: datetime) -> bool:
     window = {"scope": limit.scope, "key": limit.key, "window_start": window_start}
-    if _count_attempt.run(**window, limit=limit.limit):
+    if _count_attempt(**window, limit=limit.limit):
         return True
     rows = PasscodeAttemptWindow.objects.filter(**window)
     if rows.exists():
@@ -92,7 +88,7 @@ def _take(limit: Limit, window_start: datetime) -> bool:
         [PasscodeAttemptWindow(scope=limit.scope, key=limit.key, window_start=window_start)],
         ignore_conflicts=True,
     )
-    return bool(_count_attempt.run(**window, limit=limit.limit))
+    return bool(_count_attempt(**window, limit=limit.limit))
 
 
 @transaction.atomic

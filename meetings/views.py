@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings import attendance as attendance_services
-from meetings import page_cache, rooms, selectors, services, throttling
+from meetings import rooms, selectors, services, throttling
 from meetings.access import (
     NO_PERMISSION,
     can_manage,
@@ -30,14 +30,6 @@ from meetings.models import Attendance, Meeting
 from meetings_site.csvcells import safe_cell
 
 MEETINGS_PER_PAGE = 20
-# Every template of a page cached whole (see meetings/page_cache.py).
-LIST_PAGE_TEMPLATES = ("meetings/list.html", "base.html", "_pagination.html")
-SHARE_PAGE_TEMPLATES = (
-    "meetings/share_link.html",
-    "base.html",
-    "meetings/_when.html",
-    "meetings/_name_field.html",
-)
 
 
 @require_GET
@@ -88,24 +80,7 @@ def meeting_list(request):
         "query": query.urlencode(),
         "me": request.user.pk,
     }
-    shown = (
-        *(context[name] for name in ("me", "when", "status", "q", "query")),
-        context["when_choices"],
-        context["status_choices"],
-        page.number,
-        page.paginator.count,
-        page.object_list,
-    )
-
-    def rendered_context() -> dict:
-        # The rows as model instances (with only the listed fields), for the template.
-        page.object_list = selectors.rows_as_meetings(page.object_list)
-        return context
-
-    response = page_cache.cached_response(request, LIST_PAGE_TEMPLATES, shown, rendered_context)
-    if response is None:  # messages wait
-        response = render(request, "meetings/list.html", rendered_context())
-    return response
+    return render(request, "meetings/list.html", context)
 
 
 def _list_filters(query) -> dict:
@@ -356,11 +331,7 @@ def join_by_id(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def join_share_link(request, token: str):
-    if request.method == "POST":
-        meeting = Meeting.objects.select_related("host").filter(invitation_token=token).first()
-    else:
-        # Opened far more often than joined: only what the page shows.
-        meeting = selectors.meeting_for_share_link(token)
+    meeting = selectors.meeting_for_share_link(token)
     if meeting is None:
         return not_found_response(
             request,
@@ -380,20 +351,7 @@ def join_share_link(request, token: str):
         return render(
             request, "meetings/share_link.html", {"meeting": meeting, "form": form}, status=400
         )
-    shown = (
-        meeting.title,
-        meeting.host.display_name,
-        meeting.starts_at,
-        meeting.timezone,
-        meeting.duration,
-        meeting.meeting_id,
-        meeting.description,
-    )
-    context = {"meeting": meeting, "form": form}
-    response = page_cache.cached_response(request, SHARE_PAGE_TEMPLATES, shown, lambda: context)
-    if response is None:  # messages wait
-        response = render(request, "meetings/share_link.html", context)
-    return response
+    return render(request, "meetings/share_link.html", {"meeting": meeting, "form": form})
 
 
 def not_found_response(request, title: str, detail: str):

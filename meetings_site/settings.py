@@ -103,20 +103,15 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds rendered fragments of hot pages, keyed on what they show, so
-# a per-process memory cache is safe; CACHE_URL (e.g. redis://…) shares one.
+# The cache holds short-lived counters and, with CACHE_URL (e.g. redis://…), the
+# sessions in front of the database; by default a per-process memory cache.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-if CACHES["default"]["BACKEND"].endswith(".LocMemCache"):
-    # A page of the meetings list is some 25 kB: at most ~50 MB per process. (Redis
-    # and memcached bound their own memory, and refuse options they do not know.)
-    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 2_000)
 # Sessions live in the database, so any web process can serve any request. A
 # cache in front of them is only safe when all processes share it.
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
     if env.str("CACHE_URL", default="").startswith(("redis", "valkey", "memcache", "pymemcache"))
-    # Django's db engine with a prepared read of the session (meetings_site/sessions.py).
-    else "meetings_site.sessions"
+    else "django.contrib.sessions.backends.db"
 )
 
 AUTH_USER_MODEL = "accounts.User"

@@ -31,11 +31,11 @@ def viewer(user):
     return user
 
 
-def _expected(user, when, status="", search="") -> list[tuple]:
+def _expected(user, when, status="", search="") -> list[int]:
     meetings = selectors.listed_meetings(
         user=user, now=timezone.now(), when=when, status=status, search=search
     )
-    return list(meetings.values_list(*selectors.ROW_COLUMNS))
+    return list(meetings.values_list("pk", flat=True))
 
 
 @pytest.mark.parametrize("when", selectors.WHEN)
@@ -50,13 +50,14 @@ def test_pages_hold_the_rows_of_the_list_in_order_with_the_count(viewer, when, s
         assert page.number == min(number, page.paginator.num_pages)
         assert page.paginator.count == len(expected)
         if page.number == number:
-            rows += [row[:-1] for row in page.object_list]
-            assert all(row[-1] == len(expected) for row in page.object_list)
+            rows += [meeting.pk for meeting in page.object_list]
     assert rows == expected
 
 
 def test_the_list_holds_hosted_and_live_invitations_only(viewer):
-    titles = {row[2] for row in _expected(viewer, "all")}
+    titles = set(
+        Meeting.objects.filter(pk__in=_expected(viewer, "all")).values_list("title", flat=True)
+    )
     assert "Not mine" not in titles
     assert {"Invited 1", "Invited 2", "Hosted 0", "Hosted cancelled"} <= titles
     assert not {"Invited 0", "Invited 3"} & titles  # revoked
@@ -67,7 +68,7 @@ def test_a_search_pages_like_the_rest(viewer):
     page = selectors.meeting_list_page(
         user=viewer, when="all", search="INVITED", number="2", per_page=2
     )
-    assert [row[:-1] for row in page.object_list] == expected[2:4]
+    assert [meeting.pk for meeting in page.object_list] == expected[2:4]
     assert page.paginator.count == len(expected)
 
 
@@ -99,16 +100,14 @@ def test_unknown_filters_are_refused(user):
             selectors.meeting_list_page(user=user, when=when, status=status, number=1, per_page=3)
 
 
-def test_rows_become_meetings_that_show_without_queries(viewer, django_assert_num_queries):
-    page = selectors.meeting_list_page(user=viewer, when="all", number=1, per_page=20)
-    with django_assert_num_queries(0):
-        meetings = selectors.rows_as_meetings(page.object_list)
-        for meeting in meetings:
+def test_listed_meetings_show_without_further_queries(viewer, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        page = selectors.meeting_list_page(user=viewer, when="all", number=1, per_page=20)
+        for meeting in page.object_list:
             assert meeting.get_absolute_url() == f"/meetings/{meeting.meeting_id}/"
             assert meeting.formatted_meeting_id and meeting.share_url
             assert meeting.get_status_display() and meeting.host.display_name
             assert meeting.is_editable in (True, False) and meeting.is_joinable in (True, False)
-    stored = Meeting.objects.select_related("host").get(pk=meetings[0].pk)
-    assert meetings[0].title == stored.title and meetings[0].starts_at == stored.starts_at
-    assert meetings[0].host == stored.host
-    assert meetings[0].host.display_name == stored.host.display_name
+    stored = Meeting.objects.select_related("host").get(pk=page.object_list[0].pk)
+    assert page.object_list[0].title == stored.title
+    assert page.object_list[0].host.display_name == stored.host.display_name
