@@ -15,8 +15,9 @@ from invitations.models import Invitation
 from meetings.access import NO_PERMISSION, get_manageable_meeting, get_meeting_or_404, member
 from meetings.forms import JoinNameForm
 from meetings.models import Attendance, Meeting
+from meetings.responses import closed_response, not_found_response
 from meetings.services import TransitionError
-from meetings.views import closed_response, enter_meeting, not_found_response
+from meetings.views.joining import enter_meeting
 
 LINK_NOT_FOUND = (
     "Invitation link not found",

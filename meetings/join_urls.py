@@ -1,10 +1,10 @@
 from django.urls import path
 
-from meetings import views
+from meetings.views import joining
 
 app_name = "join"
 
 urlpatterns = [
-    path("", views.join_by_id, name="by_id"),
-    path("<str:token>/", views.join_share_link, name="share"),
+    path("", joining.join_by_id, name="by_id"),
+    path("<str:token>/", joining.join_share_link, name="share"),
 ]

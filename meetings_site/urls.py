@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from meetings import views as meeting_views
+from meetings.views import joining
+from meetings_site import views as site_views
 
 urlpatterns = [
-    path("", meeting_views.home, name="home"),
-    path("healthz", meeting_views.healthz, name="healthz"),
+    path("", joining.home, name="home"),
+    path("healthz", site_views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("meetings/", include("meetings.urls")),
     path("contacts/", include("contacts.urls")),

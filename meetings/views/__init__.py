@@ -1,0 +1,1 @@
+"""The meetings pages, one module per audience: hosts, joining, the room, attendance."""

@@ -1,0 +1,243 @@
+"""The host's pages: the list, scheduling and editing, the meeting page, the lifecycle."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from meetings import attendance as attendance_services
+from meetings import selectors, services
+from meetings.access import (
+    NO_PERMISSION,
+    can_manage,
+    get_manageable_meeting,
+    get_meeting_or_404,
+    live_invitation,
+)
+from meetings.forms import MeetingFilterForm, MeetingForm
+from meetings.google_meet import MeetError
+from meetings.models import Attendance, Meeting
+from meetings.views.joining import enter_meeting
+
+MEETINGS_PER_PAGE = 20
+
+
+@login_required
+@require_GET
+def meeting_list(request):
+    params = _list_filters(request.GET)
+    when = params.get("when") or "upcoming"
+    status, search = params.get("status", ""), params.get("q", "")
+    page = selectors.meeting_list_page(
+        user=request.user,
+        when=when,
+        status=status,
+        search=search,
+        number=request.GET.get("page"),
+        per_page=MEETINGS_PER_PAGE,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["when"] = when
+    context = {
+        "when": when,
+        "when_choices": MeetingFilterForm.WHEN_CHOICES,
+        "status": status,
+        "status_choices": MeetingFilterForm.base_fields["status"].choices,
+        "q": search,
+        "page": page,
+        "query": query.urlencode(),
+        "me": request.user.pk,
+    }
+    return render(request, "meetings/list.html", context)
+
+
+def _list_filters(query) -> dict:
+    """MeetingFilterForm's cleaned data, or nothing when any filter is invalid.
+
+    Its fields clean the values without a form being built (and its fields copied)
+    on every visit of the list.
+    """
+    fields = MeetingFilterForm.base_fields
+    try:
+        return {name: field.clean(query.get(name)) for name, field in fields.items()}
+    except ValidationError:
+        return {}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_create(request):
+    form = MeetingForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = services.meeting_create(
+                host=request.user,
+                title=data["title"],
+                description=data["description"],
+                starts_at=data["starts_at"],
+                duration=data["duration"],
+                timezone_name=data["timezone"],
+                passcode=data["passcode"] or None,
+                room=form.room_settings(),
+            )
+        except MeetError as error:
+            return _provider_failed(request, form, None, error)
+        messages.success(request, "Your meeting is scheduled.")
+        return redirect(reverse("meetings:detail", args=[meeting.meeting_id]) + "?created=1")
+    return render(
+        request, "meetings/form.html", {"form": form, "meeting": None}, status=_form_status(form)
+    )
+
+
+def _provider_failed(request, form, meeting: Meeting | None, error: MeetError):
+    """The form again, with Google's refusal on the provider field: 502, nothing saved."""
+    form.add_error("provider", str(error))
+    return render(request, "meetings/form.html", {"form": form, "meeting": meeting}, status=502)
+
+
+@login_required
+@require_GET
+def meeting_detail(request, meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    if can_manage(request.user, meeting):
+        return _host_detail(request, meeting)
+    invitation = live_invitation(request.user, meeting)
+    if invitation is None:
+        raise PermissionDenied(NO_PERMISSION)
+    return render(
+        request, "meetings/detail_invitee.html", {"meeting": meeting, "invitation": invitation}
+    )
+
+
+def _host_detail(request, meeting: Meeting, *, status: int = 200):
+    attendances = list(meeting.attendances.all())
+    return render(
+        request,
+        "meetings/detail.html",
+        {
+            "meeting": meeting,
+            "invitations": list(meeting.invitations.all()),
+            "attendances": attendances,
+            "waiting": [entry for entry in attendances if entry.is_waiting],
+            "present_count": sum(
+                1 for entry in attendances if entry.admitted_at and not entry.left_at
+            ),
+            "open_share": request.GET.get("created") == "1",
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request, meeting_id: int):
+    meeting = get_manageable_meeting(request, meeting_id)
+    if not meeting.is_editable:
+        return _refuse(
+            request,
+            meeting,
+            f"This meeting is {meeting.get_status_display().lower()} and can no longer be edited.",
+        )
+    form = MeetingForm(request.POST or None, instance=meeting, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.meeting_update(
+                meeting=meeting,
+                title=data["title"],
+                description=data["description"],
+                starts_at=data["starts_at"],
+                duration=data["duration"],
+                timezone_name=data["timezone"],
+                passcode=data["passcode"],
+                room=form.room_settings(),
+            )
+        except services.TransitionError as error:
+            return _refuse(request, meeting, str(error))
+        except MeetError as error:
+            return _provider_failed(request, form, meeting, error)
+        messages.success(request, "The meeting was updated.")
+        return redirect(meeting)
+    return render(
+        request, "meetings/form.html", {"form": form, "meeting": meeting}, status=_form_status(form)
+    )
+
+
+def _form_status(form) -> int:
+    """400 for a form sent back with errors, 200 for a fresh one."""
+    return 400 if form.is_bound else 200
+
+
+def _refuse(request, meeting: Meeting, message: str):
+    """The detail page with the reason a change was refused, as 409 Conflict."""
+    meeting.refresh_from_db()
+    messages.error(request, message)
+    return _host_detail(request, meeting, status=409)
+
+
+@login_required
+@require_POST
+def meeting_start(request, meeting_id: int):
+    """The host opens the meeting and goes in; people waiting only for the host follow."""
+    meeting = get_manageable_meeting(request, meeting_id)
+    try:
+        meeting = services.meeting_start(meeting=meeting)
+    except services.TransitionError as error:
+        return _refuse(request, meeting, str(error))
+    attendance_services.attendance_admit_on_start(meeting=meeting)
+    return enter_meeting(request, meeting, request.user.display_name, way=Attendance.Way.HOST)
+
+
+@login_required
+@require_POST
+def meeting_end(request, meeting_id: int):
+    return _lifecycle(request, meeting_id, services.meeting_end, "The meeting has ended.")
+
+
+@login_required
+@require_POST
+def meeting_regenerate_link(request, meeting_id: int):
+    return _lifecycle(
+        request,
+        meeting_id,
+        services.meeting_regenerate_invitation_link,
+        "The invitation link was replaced. The old link no longer works.",
+    )
+
+
+@login_required
+@require_POST
+def meeting_rotate_room(request, meeting_id: int):
+    return _lifecycle(
+        request,
+        meeting_id,
+        services.meeting_rotate_access_token,
+        "The meeting moved to a new video room. Everyone rejoins through a link or the passcode.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_cancel(request, meeting_id: int):
+    """GET asks for confirmation; only the POST cancels."""
+    if request.method == "POST":
+        return _lifecycle(
+            request, meeting_id, services.meeting_cancel, "The meeting was cancelled."
+        )
+    meeting = get_manageable_meeting(request, meeting_id)
+    return render(request, "meetings/cancel.html", {"meeting": meeting})
+
+
+def _lifecycle(request, meeting_id: int, action, done_message: str):
+    """Run one lifecycle service on the host's meeting, then back to its page."""
+    meeting = get_manageable_meeting(request, meeting_id)
+    try:
+        meeting = action(meeting=meeting)
+    except services.TransitionError as error:
+        return _refuse(request, meeting, str(error))
+    messages.success(request, done_message)
+    return redirect(meeting)

@@ -1,0 +1,158 @@
+"""Ways into a meeting: the home page's form, meeting ID and passcode, the share link,
+and the JSON link of a logged-in participant."""
+
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from meetings import attendance as attendance_services
+from meetings import rooms, selectors, throttling
+from meetings.access import (
+    NO_PERMISSION,
+    can_manage,
+    get_meeting_or_404,
+    grant_room,
+    granted_attendance,
+    live_invitation,
+    member,
+)
+from meetings.credentials import parse_meeting_id, secrets_match
+from meetings.forms import JoinByIdForm, JoinNameForm
+from meetings.models import Attendance, Meeting
+from meetings.responses import closed_response, json_error, not_found_response
+
+
+@require_GET
+def home(request):
+    context = {"join_form": _join_form(request)}
+    if request.user.is_authenticated:
+        context["upcoming"] = (
+            Meeting.objects.for_participant(request.user)
+            .upcoming()
+            .select_related("host")
+            .order_by("starts_at")[:5]
+        )
+    return render(request, "meetings/home.html", context)
+
+
+def enter_meeting(request, meeting: Meeting, display_name: str, *, way: str, invitation=None):
+    """Record the entry, then the room, or the waiting page while the host holds people back.
+
+    Every join flow ends here, so that each entry is recorded with its way in.
+    """
+    user = request.user
+    if invitation is None:
+        invitation = live_invitation(user, meeting)
+    is_moderator = can_manage(user, meeting) or bool(invitation and invitation.is_moderator)
+    try:
+        attendance = attendance_services.attendance_join(
+            meeting=meeting,
+            display_name=display_name,
+            way=way,
+            is_moderator=is_moderator,
+            user=user,
+            invitation=invitation,
+            previous=granted_attendance(request, meeting),
+        )
+    except attendance_services.MeetingFull as error:
+        return render(
+            request, "meetings/full.html", {"meeting": meeting, "message": str(error)}, status=409
+        )
+    grant_room(request, meeting, display_name, invitation=invitation, attendance=attendance)
+    if attendance.is_waiting:
+        return redirect("meetings:waiting", meeting_id=meeting.meeting_id)
+    return redirect("meetings:room", meeting_id=meeting.meeting_id)
+
+
+def _join_form(request, data=None, **initial):
+    if request.user.is_authenticated:
+        initial.setdefault("name", request.user.display_name)
+    return JoinByIdForm(data, initial=initial)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def join_by_id(request):
+    if request.method == "GET":
+        form = _join_form(request, meeting_id=request.GET.get("meeting_id", "")[:20])
+        return render(request, "meetings/join.html", {"form": form})
+
+    form = _join_form(request, request.POST)
+    if not form.is_valid():
+        return render(request, "meetings/join.html", {"form": form}, status=400)
+
+    meeting = selectors.meeting_for_passcode(form.cleaned_data["meeting_id"])
+    reservation = throttling.attempt_reserve(
+        meeting=meeting, address=throttling.client_address(request)
+    )
+    if not reservation.granted:
+        return render(request, "meetings/join.html", {"form": form, "throttled": True}, status=429)
+    if meeting is None:
+        form.add_error("meeting_id", "Meeting room not found.")
+        return render(request, "meetings/join.html", {"form": form}, status=404)
+    if not secrets_match(form.cleaned_data["passcode"], meeting.passcode):
+        form.add_error("passcode", "Incorrect meeting password.")
+        return render(request, "meetings/join.html", {"form": form}, status=403)
+
+    throttling.attempt_refund(reservation=reservation)
+    meeting = get_meeting_or_404(meeting.meeting_id)
+    if not meeting.is_joinable:
+        return closed_response(request, meeting)
+    return enter_meeting(request, meeting, form.cleaned_data["name"], way=Attendance.Way.MEETING_ID)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def join_share_link(request, token: str):
+    meeting = selectors.meeting_for_share_link(token)
+    if meeting is None:
+        return not_found_response(
+            request,
+            "Invitation link not found",
+            "The link may be mistyped, or the host replaced it with a new one.",
+        )
+    if not meeting.is_joinable:
+        return closed_response(request, meeting)
+
+    initial = {"name": request.user.display_name} if request.user.is_authenticated else {}
+    form = JoinNameForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            return enter_meeting(
+                request, meeting, form.cleaned_data["name"], way=Attendance.Way.SHARE_LINK
+            )
+        return render(
+            request, "meetings/share_link.html", {"meeting": meeting, "form": form}, status=400
+        )
+    return render(request, "meetings/share_link.html", {"meeting": meeting, "form": form})
+
+
+@never_cache
+@require_GET
+def meeting_link(request, raw_id: str):
+    """The logged-in user's personal way into a meeting, for apps and the site's Join buttons."""
+    if not request.user.is_authenticated:
+        return json_error(401, "Log in to get your link to this meeting.")
+    meeting_id = parse_meeting_id(raw_id)
+    if meeting_id is None:
+        return json_error(400, "A meeting ID is 9 digits, like 123-456-789.")
+    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
+    if meeting is None:
+        return json_error(404, "Meeting room not found.")
+    participant = member(request.user, meeting)
+    if participant is None:
+        return json_error(403, NO_PERMISSION + ".")
+    if not meeting.room_is_ready:
+        return json_error(404, "The meeting has no room yet: Google is still setting up its Meet.")
+    return JsonResponse(
+        {
+            "meeting_id": meeting.formatted_meeting_id,
+            "meeting_url": rooms.room_url(meeting, participant),
+            "display_name": participant.display_name,
+            "is_moderator": participant.is_moderator,
+            "starts_at": meeting.starts_at.isoformat(),
+            "duration": meeting.duration,
+            "status": meeting.status,
+        }
+    )
