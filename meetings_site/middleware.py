@@ -44,11 +44,15 @@ def _has_nul(request) -> bool:
     if request.method == "POST" and content_type in FORM_TYPES:
         # Uploaded files' names need no check: Django drops unprintable characters from them.
         texts += [*_items(request.POST), *request.FILES.keys()]
-    elif content_type == "application/json" or content_type.endswith("+json"):
+    elif _is_json(content_type):
         texts += _json_texts(request.body)
     elif content_type.startswith("text/"):
         texts.append(request.body.decode(errors="replace"))
     return any(NUL in text for text in texts)
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json")
 
 
 def _items(query_dict) -> list[str]:
@@ -77,10 +81,9 @@ def _json_texts(body: bytes) -> list[str]:
 
 def _refusal(request, status: int, message: str):
     """The refusal in the form the client reads: JSON for a script, a page for a browser."""
-    wants_json = request.content_type == "application/json" or (
+    if _is_json(request.content_type) or (
         request.accepts("application/json") and not request.accepts("text/html")
-    )
-    if wants_json:
+    ):
         return JsonResponse({"error": message}, status=status)
     # 404.html says plainly that the page does not exist; 400.html shows the reason.
     return render(request, f"{status}.html", {"message": message}, status=status)

@@ -119,6 +119,18 @@ def test_nul_in_a_form_field_name_is_refused(host_client, host_with_meeting):
     assert response.status_code == 400
 
 
+def test_a_form_body_that_cannot_be_parsed_stays_a_bad_request(refusing_client, db):
+    # The check reads the form before any view does; a broken body must not become a 500.
+    response = refusing_client.generic(
+        "POST",
+        "/join/",
+        b'--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb',
+        content_type="multipart/form-data; boundary=",
+    )
+
+    assert response.status_code == 400
+
+
 def test_nul_in_a_json_body_is_answered_in_json(host_client, host_with_meeting):
     host_client.raise_request_exception = False
     before = _snapshot()
