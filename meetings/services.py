@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from invitations import services as invitation_services
 from meetings import credentials, google_meet
 from meetings import tasks as meetings_tasks
 from meetings.exceptions import TransitionError
-from meetings.models import Meeting
+from meetings.models import MAX_YEARS_AHEAD, Meeting
 
 __all__ = ["RoomSettings", "TransitionError"]
 
@@ -54,6 +55,26 @@ def _collides(meeting: Meeting, field: str) -> bool:
     )
 
 
+def latest_start(now: datetime | None = None) -> datetime:
+    """The furthest ahead a meeting may start: MAX_YEARS_AHEAD years from now."""
+    now = now or timezone.now()
+    try:
+        return now.replace(year=now.year + MAX_YEARS_AHEAD)
+    except ValueError:  # 29 February, in a year that has none
+        return now.replace(year=now.year + MAX_YEARS_AHEAD, day=28)
+
+
+def check_start_in_range(starts_at: datetime) -> None:
+    """Refuse a start beyond latest_start().
+
+    Near the end of year 9999, adding the duration or a time zone east of UTC
+    overflows, and every page that shows the meeting would fail.
+    """
+    if starts_at > latest_start():
+        message = f"Pick a start within the next {MAX_YEARS_AHEAD} years."
+        raise ValidationError({"starts_at": ValidationError(message, code="too_far_ahead")})
+
+
 def meeting_create(
     *,
     host: User,
@@ -66,6 +87,7 @@ def meeting_create(
     room: RoomSettings = RoomSettings(),
 ) -> Meeting:
     """Schedule a meeting with freshly drawn credentials."""
+    check_start_in_range(starts_at)
     meeting = Meeting(
         host=host,
         title=title,
@@ -132,6 +154,7 @@ def meeting_update(
     room: RoomSettings | None = None,
 ) -> Meeting:
     """Edit or reschedule a meeting that has not started yet; room=None keeps its settings."""
+    check_start_in_range(starts_at)
     changes = {
         "title": title,
         "description": description,
