@@ -65,6 +65,9 @@ class Invitation(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=32, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The meeting as the last email sent showed it (invitations.emails.details),
+    # so that an update can say what changed since.
+    sent_details = models.JSONField(default=dict, blank=True)
 
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
