@@ -2,7 +2,13 @@
 
 A worker claims queued invitations with a conditional UPDATE (so two workers,
 or the same task run twice, never take the same one), sends them over one
-connection, and marks each sent only after the server accepted it. Temporary
+connection, and marks each sent only after the server accepted it. Right
+before each message the worker stamps its claim on that invitation again and
+skips it if the claim is gone, so a batch may outlive
+MAIL_SENDING_TIMEOUT_SECONDS: what the recovery sweep queued again meanwhile
+is sent by whichever worker took it, never by both. Only one message slower
+than the timeout could go twice, so the timeout must exceed the SMTP
+timeout by far. Temporary
 failures (no connection, time-outs, 4xx replies) go back to the queue with a
 growing delay; permanent ones (5xx) stop with the server's reply.
 """
@@ -109,6 +115,14 @@ def _claim(meeting_pk: int, now: datetime) -> tuple[str, list[Invitation]]:
     return claim, claimed
 
 
+def _hold(invitation: Invitation, claim: str) -> bool:
+    """Renew the claim on the invitation about to be sent; False once it is no longer ours."""
+    held = Invitation.objects.filter(
+        pk=invitation.pk, claimed_by=claim, delivery_state=Delivery.SENDING
+    ).update(claimed_at=timezone.now())
+    return held == 1
+
+
 def _finish(invitation: Invitation, claim: str, **fields) -> None:
     # Only if still ours: a change meanwhile (an update, a resend) queued it again.
     Invitation.objects.filter(
@@ -203,6 +217,8 @@ def deliver_meeting(meeting_pk: int) -> Outcome:
     sent: set[int] = set()
     try:
         for position, invitation in enumerate(batch):
+            if not _hold(invitation, claim):
+                continue  # queued again meanwhile: a change, or the sweep took it back
             token = minted[invitation.pk][0] if invitation.pk in minted else None
             try:
                 connection.send_messages([_build(invitation, token, calendar_alternative)])

@@ -531,7 +531,7 @@ def test_marking_sent_counts_the_attempt_and_clears_the_claim_and_last_error(sch
     assert invitation.updated_at == invitation.sent_at
 
 
-def test_a_batch_takes_a_few_statements_and_one_more_per_message(scheduled, smtp_server, invite):
+def test_a_batch_takes_a_few_statements_and_two_more_per_message(scheduled, smtp_server, invite):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -542,5 +542,50 @@ def test_a_batch_takes_a_few_statements_and_one_more_per_message(scheduled, smtp
         with CaptureQueriesContext(connection) as queries:
             assert deliver_meeting(meeting.pk).sent == count
         statements[count] = len(queries)
-    assert statements[5] - statements[2] == 3
+    # Per message: renew the claim, then mark it sent.
+    assert statements[5] - statements[2] == 6
     assert len(smtp_server.messages) == 7
+
+
+def test_a_batch_that_outlives_the_sending_timeout_sends_each_message_once(
+    scheduled, smtp_server, invite, settings
+):
+    """A slow server, a short timeout, and a second worker sweeping and sending meanwhile:
+    the server still receives exactly one message per recipient."""
+    import threading
+
+    from django.db import connection
+
+    settings.MAIL_SENDING_TIMEOUT_SECONDS = 2
+    smtp_server.handler.delay = 0.1  # 50 messages take over 5 s: more than two timeouts
+    emails = [f"p{number:02}@example.org" for number in range(50)]
+    invite(scheduled, *emails)
+    DBTaskResult.objects.all().delete()  # the workers below are the only senders
+    first_done = threading.Event()
+    second = {"sent": 0}
+
+    def second_worker() -> None:
+        try:
+            while not first_done.is_set():
+                second["sent"] += deliver_meeting(scheduled.pk).sent
+                time.sleep(0.2)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=second_worker)
+    thread.start()
+    try:
+        first = deliver_meeting(scheduled.pk)
+    finally:
+        first_done.set()
+        thread.join()
+    deliver_meeting(scheduled.pk)  # whatever the last sweep queued again
+
+    received = sorted(m["To"].addresses[0].addr_spec for m in smtp_server.messages)
+    assert received == emails
+    assert first.sent + second["sent"] == 50
+    assert second["sent"] > 0  # the second worker did take over part of the batch
+    rows = Invitation.objects.all()
+    assert {(row.delivery_state, row.attempts) for row in rows} == {("sent", 1)}
+    # Each sent invitation keeps the one token its email carries.
+    assert JoinToken.objects.count() == 50
