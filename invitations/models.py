@@ -130,6 +130,8 @@ class ReminderSent(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reminders")
     email = models.EmailField(max_length=254)
     kind = models.CharField(max_length=3, choices=Kind.choices)
+    # The sweep that inserted the row: a sweep sends only the reminders it claimed.
+    claimed_by = models.CharField(max_length=32, blank=True)
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
