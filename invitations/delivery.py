@@ -115,6 +115,15 @@ def _claim(meeting_pk: int, now: datetime) -> tuple[str, list[Invitation]]:
     return claim, claimed
 
 
+def stranded_meetings(now: datetime) -> list[int]:
+    """Meetings with invitations queued and due, whose task may have died with its worker."""
+    due = Invitation.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        delivery_state=Delivery.QUEUED,
+    )
+    return list(due.values_list("meeting_id", flat=True).distinct())
+
+
 def _hold(invitation: Invitation, claim: str) -> bool:
     """Renew the claim on the invitation about to be sent; False once it is no longer ours."""
     held = Invitation.objects.filter(

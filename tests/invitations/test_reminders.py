@@ -124,7 +124,7 @@ def test_a_failed_reminder_is_tried_again_next_run(soon, smtp_server):
     assert len(smtp_server.messages) == 3
 
 
-def test_the_cron_command_sends_due_reminders(user, smtp_server):
+def test_the_command_sends_due_reminders(user, smtp_server):
     meeting = MeetingFactory(host=UserFactory(), starts_at=timezone.now() + timedelta(minutes=40))
     type(meeting).objects.update(created_at=timezone.now() - timedelta(days=1))
     call_command("send_reminders", verbosity=0)
