@@ -2,15 +2,16 @@
 
 A worker claims queued invitations with a conditional UPDATE (so two workers,
 or the same task run twice, never take the same one), sends them over one
-connection, and marks each sent only after the server accepted it. Right
-before each message the worker stamps its claim on that invitation again and
-skips it if the claim is gone, so a batch may outlive
-MAIL_SENDING_TIMEOUT_SECONDS: what the recovery sweep queued again meanwhile
-is sent by whichever worker took it, never by both. Only one message slower
-than the timeout could go twice, so the timeout must exceed the SMTP
-timeout by far. Temporary
+connection, and marks each sent only after the server accepted it. Temporary
 failures (no connection, time-outs, 4xx replies) go back to the queue with a
 growing delay; permanent ones (5xx) stop with the server's reply.
+
+Right before each message the worker stamps its claim on that invitation
+again and skips it if the claim is gone. So a batch may outlive
+MAIL_SENDING_TIMEOUT_SECONDS: what the recovery sweep queued again meanwhile
+is sent by whichever worker took it, never by both. Only a single message
+slower than the timeout could go twice, so the timeout must exceed the SMTP
+timeout by far.
 """
 
 import logging

@@ -121,6 +121,18 @@ def _claim(items: list[Due]) -> list[Due]:
     return claimed
 
 
+def _reminder(item: Due, minted: dict):
+    """The reminder with the way in: the meeting page for the host, a personal link for others."""
+    if item.invitation is None:
+        join_url = settings.SITE_URL + item.meeting.get_absolute_url()
+    else:
+        token = minted[item.invitation.pk][0]
+        join_url = settings.SITE_URL + reverse(
+            "invitations:join", args=[item.meeting.meeting_id, token]
+        )
+    return reminder_email(item.meeting, item.recipient, kind=item.kind, join_url=join_url)
+
+
 def send_due_reminders(now: datetime | None = None) -> int:
     """Send what is owed over one connection; a failed one is released for the next run.
 
@@ -136,25 +148,16 @@ def send_due_reminders(now: datetime | None = None) -> int:
     connection = get_connection()
     try:
         connection.open()
-        for item in items:
-            if item.invitation is None:
-                join_url = settings.SITE_URL + item.meeting.get_absolute_url()
-            else:
-                token = minted[item.invitation.pk][0]
-                join_url = settings.SITE_URL + reverse(
-                    "invitations:join", args=[item.meeting.meeting_id, token]
-                )
-            message = reminder_email(
-                item.meeting, item.recipient, kind=item.kind, join_url=join_url
-            )
-            try:
-                connection.send_messages([message])
-            except Exception as error:  # released, retried next run
-                log.warning("Reminder to %s failed: %s", item.recipient.email, classify(error))
-                failed.append(item)
     except Exception as error:  # no connection: everything waits for the next run
         log.warning("Reminders not sent: %s", classify(error))
         failed = items
+    else:
+        for item in items:
+            try:
+                connection.send_messages([_reminder(item, minted)])
+            except Exception as error:  # released, retried next run
+                log.warning("Reminder to %s failed: %s", item.recipient.email, classify(error))
+                failed.append(item)
     finally:
         try:
             connection.close()

@@ -183,7 +183,7 @@ def rsvp_closed_reason(meeting: Meeting) -> str:
 
 @transaction.atomic
 def invitation_rsvp(*, invitation: Invitation, answer: str) -> Invitation:
-    """Record the invitee's answer: accepted, tentative or declined, while the meeting is ahead."""
+    """Record the invitee's answer (accepted, tentative or declined) until the meeting is over."""
     closed = rsvp_closed_reason(invitation.meeting)
     if closed:
         raise TransitionError(closed)
