@@ -75,14 +75,15 @@ def invitation_email(
     site = settings.SITE_URL
     join_url = site + reverse("invitations:join", args=[meeting.meeting_id, token])
     rsvp_url = site + reverse("invitations:rsvp", args=[meeting.meeting_id, token])
-    changes = _changes(invitation.sent_details, meeting, recipient) if update else []
+    before = invitation.sent_details if update else {}
     message = _email(
         "invitation",
         meeting,
         recipient,
         update=update,
-        changes=changes,
-        rescheduled=any(line.startswith(("Time:", "Duration:")) for line in changes),
+        changes=_changes(before, meeting, recipient),
+        # A new time resets the answers (see invitations_meeting_changed): ask again.
+        rescheduled=bool(before) and _time(before) != _time(details(meeting)),
         personal_message=invitation.personal_message,
         join_url=join_url,
         accept_url=f"{rsvp_url}?answer=accepted",
@@ -191,6 +192,10 @@ def _google_calendar_url(meeting: Meeting, join_url: str) -> str:
         "ctz": meeting.timezone,
     }
     return f"https://calendar.google.com/calendar/render?{urlencode(query)}"
+
+
+def _time(shown: dict) -> tuple:
+    return shown.get("starts_at"), shown.get("duration")
 
 
 def _changes(before: dict, meeting: Meeting, recipient: Recipient) -> list[str]:
