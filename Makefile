@@ -29,7 +29,7 @@ run: $(VENV)/.installed-run
 	@echo
 	@# The task worker sends mail in the background; it stops with the server.
 	export DEBUG=$${DEBUG:-true}; \
-	$(BIN)/python manage.py db_worker --interval 1 & worker=$$!; \
+	$(BIN)/python manage.py send_reminders; $(BIN)/python manage.py db_worker --interval 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -5,6 +5,13 @@ or the same task run twice, never take the same one), sends them over one
 connection, and marks each sent only after the server accepted it. Temporary
 failures (no connection, time-outs, 4xx replies) go back to the queue with a
 growing delay; permanent ones (5xx) stop with the server's reply.
+
+Right before each message the worker stamps its claim on that invitation
+again and skips it if the claim is gone. So a batch may outlive
+MAIL_SENDING_TIMEOUT_SECONDS: what the recovery sweep queued again meanwhile
+is sent by whichever worker took it, never by both. Only a single message
+slower than the timeout could go twice, so the timeout must exceed the SMTP
+timeout by far.
 """
 
 import logging
@@ -15,13 +22,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import connection as db
 from django.db.models import Q
 from django.utils import timezone
 
-from invitations import tokens
+from invitations import emails, tokens
 from invitations.backends import calendar_alternative_supported
-from invitations.emails import MeetingEmails
 from invitations.models import Invitation, JoinToken
 from meetings.models import Meeting
 from meetings_site.crypto import SecretKeyError
@@ -30,16 +35,6 @@ log = logging.getLogger(__name__)
 
 Delivery = Invitation.Delivery
 BATCH_SIZE = 500
-
-# The statement of _mark_sent, run once per message of a batch. Written out
-# once rather than built by the ORM for every message, which costs several
-# times what the database takes to run it.
-_MARK_SENT = (
-    "UPDATE invitations_invitation"
-    " SET delivery_state = %s, attempts = %s, last_error = '', sent_at = %s,"
-    " next_attempt_at = NULL, claimed_by = '', claimed_at = NULL, updated_at = %s"
-    " WHERE id = %s AND claimed_by = %s AND delivery_state = %s"
-)
 
 
 @dataclass
@@ -121,29 +116,47 @@ def _claim(meeting_pk: int, now: datetime) -> tuple[str, list[Invitation]]:
     return claim, claimed
 
 
+def stranded_meetings(now: datetime) -> list[int]:
+    """Meetings with invitations queued and due, whose task may have died with its worker."""
+    due = Invitation.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        delivery_state=Delivery.QUEUED,
+    )
+    return list(due.values_list("meeting_id", flat=True).distinct())
+
+
+def _hold(invitation: Invitation, claim: str) -> bool:
+    """Renew the claim on the invitation about to be sent; False once it is no longer ours."""
+    held = Invitation.objects.filter(
+        pk=invitation.pk, claimed_by=claim, delivery_state=Delivery.SENDING
+    ).update(claimed_at=timezone.now())
+    return held == 1
+
+
 def _finish(invitation: Invitation, claim: str, **fields) -> None:
     # Only if still ours: a change meanwhile (an update, a resend) queued it again.
     Invitation.objects.filter(
         pk=invitation.pk, claimed_by=claim, delivery_state=Delivery.SENDING
-    ).update(claimed_by="", claimed_at=None, updated_at=timezone.now(), **fields)
+    ).update(**{"claimed_by": "", "claimed_at": None, "updated_at": timezone.now(), **fields})
 
 
 def _mark_sent(invitation: Invitation, claim: str) -> None:
     """The server took the message: the invitation is sent, if still ours (as in _finish)."""
-    now = db.ops.adapt_datetimefield_value(timezone.now())
-    with db.cursor() as cursor:
-        cursor.execute(
-            _MARK_SENT,
-            [
-                Delivery.SENT,
-                invitation.attempts + 1,
-                now,
-                now,
-                invitation.pk,
-                claim,
-                Delivery.SENDING,
-            ],
-        )
+    now = timezone.now()
+    shown = {}
+    if invitation.message == Invitation.Message.REQUEST:
+        shown["sent_details"] = emails.details(invitation.meeting)
+    _finish(
+        invitation,
+        claim,
+        delivery_state=Delivery.SENT,
+        attempts=invitation.attempts + 1,
+        last_error="",
+        sent_at=now,
+        next_attempt_at=None,
+        updated_at=now,
+        **shown,
+    )
 
 
 def _release_for_retry(
@@ -173,11 +186,16 @@ def _release_for_retry(
     outcome.retry_at = min(filter(None, [outcome.retry_at, retry_at]))
 
 
-def _build(emails: MeetingEmails, invitation: Invitation, token: str | None):
+def _build(invitation: Invitation, token: str | None, calendar_alternative: bool):
     """The email for what the invitee is owed: the invitation with its link, or a cancellation."""
     if token is None:
-        return emails.cancellation(invitation)
-    return emails.invitation(invitation, token=token, update=invitation.sent_at is not None)
+        return emails.cancellation_email(invitation, calendar_alternative=calendar_alternative)
+    return emails.invitation_email(
+        invitation,
+        token=token,
+        update=invitation.sent_at is not None,
+        calendar_alternative=calendar_alternative,
+    )
 
 
 def deliver_meeting(meeting_pk: int) -> Outcome:
@@ -191,7 +209,7 @@ def deliver_meeting(meeting_pk: int) -> Outcome:
 
     connection = get_connection()
     # One look at the mail route per batch, not per message.
-    emails = MeetingEmails(batch[0].meeting, calendar_alternative=calendar_alternative_supported())
+    calendar_alternative = calendar_alternative_supported()
     try:
         connection.open()
     except Exception as error:  # every failure is recorded per invitation
@@ -209,9 +227,11 @@ def deliver_meeting(meeting_pk: int) -> Outcome:
     sent: set[int] = set()
     try:
         for position, invitation in enumerate(batch):
+            if not _hold(invitation, claim):
+                continue  # queued again meanwhile: a change, or the sweep took it back
             token = minted[invitation.pk][0] if invitation.pk in minted else None
             try:
-                connection.send_messages([_build(emails, invitation, token)])
+                connection.send_messages([_build(invitation, token, calendar_alternative)])
             except Exception as error:
                 failure = classify(error)
                 outcome.errors.append(str(failure))

@@ -65,6 +65,9 @@ class Invitation(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=32, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The meeting as the last email sent showed it (invitations.emails.details),
+    # so that an update can say what changed since.
+    sent_details = models.JSONField(default=dict, blank=True)
 
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -127,6 +130,8 @@ class ReminderSent(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reminders")
     email = models.EmailField(max_length=254)
     kind = models.CharField(max_length=3, choices=Kind.choices)
+    # The sweep that inserted the row: a sweep sends only the reminders it claimed.
+    claimed_by = models.CharField(max_length=32, blank=True)
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,19 +1,19 @@
 """Reminders 24 hours and 1 hour before a meeting, each at most once per recipient."""
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from invitations import tokens
 from invitations.delivery import classify
 from invitations.emails import Recipient, reminder_email
-from invitations.models import Invitation, ReminderSent
+from invitations.models import Invitation, JoinToken, ReminderSent
 from meetings.models import Meeting
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ class Due:
     kind: str
     recipient: Recipient
     invitation: Invitation | None  # None: the host
+    claim_pk: int | None = None  # this sweep's ReminderSent row
 
 
 def due_reminders(now: datetime) -> list[Due]:
@@ -89,50 +90,82 @@ def due_reminders(now: datetime) -> list[Due]:
     return due
 
 
-def _claim(item: Due) -> ReminderSent | None:
-    try:
-        with transaction.atomic():
-            return ReminderSent.objects.create(
-                meeting=item.meeting, email=item.recipient.email, kind=item.kind
+def _claim(items: list[Due]) -> list[Due]:
+    """Insert a ReminderSent row for each item; keep those this sweep inserted.
+
+    The unique (meeting, email, kind) row is the claim: of sweeps running at
+    once, one inserts it and sends, the others skip it.
+    """
+    claim = uuid.uuid4().hex
+    ReminderSent.objects.bulk_create(
+        [
+            ReminderSent(
+                meeting=item.meeting, email=item.recipient.email, kind=item.kind, claimed_by=claim
             )
-    except IntegrityError:
-        return None  # another run took it
+            for item in items
+        ],
+        ignore_conflicts=True,
+    )
+    ours = {
+        (meeting_pk, email, kind): pk
+        for pk, meeting_pk, email, kind in ReminderSent.objects.filter(
+            claimed_by=claim
+        ).values_list("pk", "meeting_id", "email", "kind")
+    }
+    claimed = []
+    for item in items:
+        pk = ours.get((item.meeting.pk, item.recipient.email, item.kind))
+        if pk is not None:
+            item.claim_pk = pk
+            claimed.append(item)
+    return claimed
+
+
+def _reminder(item: Due, minted: dict):
+    """The reminder with the way in: the meeting page for the host, a personal link for others."""
+    if item.invitation is None:
+        join_url = settings.SITE_URL + item.meeting.get_absolute_url()
+    else:
+        token = minted[item.invitation.pk][0]
+        join_url = settings.SITE_URL + reverse(
+            "invitations:join", args=[item.meeting.meeting_id, token]
+        )
+    return reminder_email(item.meeting, item.recipient, kind=item.kind, join_url=join_url)
 
 
 def send_due_reminders(now: datetime | None = None) -> int:
-    """Send what is owed over one connection; a failed one is released for the next run."""
+    """Send what is owed over one connection; a failed one is released for the next run.
+
+    The number of queries does not grow with the reminders: claims, tokens
+    and releases are written in bulk.
+    """
     items = due_reminders(now or timezone.now())
     if not items:
         return 0
-    sent = 0
+    items = _claim(items)
+    minted = tokens.mint_many([item.invitation for item in items if item.invitation is not None])
+    failed: list[Due] = []
     connection = get_connection()
     try:
+        connection.open()
+    except Exception as error:  # no connection: everything waits for the next run
+        log.warning("Reminders not sent: %s", classify(error))
+        failed = items
+    else:
         for item in items:
-            claim = _claim(item)
-            if claim is None:
-                continue
-            join_token = None
             try:
-                if item.invitation is None:
-                    join_url = settings.SITE_URL + item.meeting.get_absolute_url()
-                else:
-                    token, join_token = tokens.mint(item.invitation)
-                    join_url = settings.SITE_URL + reverse(
-                        "invitations:join", args=[item.meeting.meeting_id, token]
-                    )
-                message = reminder_email(
-                    item.meeting, item.recipient, kind=item.kind, join_url=join_url
-                )
-                connection.send_messages([message])
-                sent += 1
+                connection.send_messages([_reminder(item, minted)])
             except Exception as error:  # released, retried next run
                 log.warning("Reminder to %s failed: %s", item.recipient.email, classify(error))
-                claim.delete()
-                if join_token is not None:
-                    join_token.delete()
+                failed.append(item)
     finally:
         try:
             connection.close()
         except Exception:
             log.debug("Closing the mail connection failed", exc_info=True)
-    return sent
+    if failed:
+        ReminderSent.objects.filter(pk__in=[item.claim_pk for item in failed]).delete()
+        JoinToken.objects.filter(
+            pk__in=[minted[item.invitation.pk][1].pk for item in failed if item.invitation]
+        ).delete()
+    return len(items) - len(failed)

@@ -172,9 +172,21 @@ def invitation_remove(*, invitation: Invitation) -> None:
     invitation.delete()
 
 
+def rsvp_closed_reason(meeting: Meeting) -> str:
+    """Why answers are no longer taken for the meeting; '' while they are."""
+    if meeting.status == Meeting.Status.CANCELLED:
+        return "This meeting was cancelled, so answers are closed."
+    if meeting.status == Meeting.Status.ENDED or meeting.ends_at <= timezone.now():
+        return "This meeting is over, so answers are closed."
+    return ""
+
+
 @transaction.atomic
 def invitation_rsvp(*, invitation: Invitation, answer: str) -> Invitation:
-    """Record the invitee's answer: accepted, tentative or declined."""
+    """Record the invitee's answer (accepted, tentative or declined) until the meeting is over."""
+    closed = rsvp_closed_reason(invitation.meeting)
+    if closed:
+        raise TransitionError(closed)
     if answer not in {
         Invitation.Rsvp.ACCEPTED,
         Invitation.Rsvp.TENTATIVE,
@@ -188,14 +200,22 @@ def invitation_rsvp(*, invitation: Invitation, answer: str) -> Invitation:
 
 
 @transaction.atomic
-def invitations_notify_change(*, meeting: Meeting, rescheduled: bool) -> int:
-    """After a change that calendars must see: every live invitee gets an update."""
+def invitations_meeting_changed(*, meeting: Meeting, rescheduled: bool, notify: bool) -> int:
+    """After a change that calendars must see; returns how many invitees get an update.
+
+    A reschedule (new start or duration) resets every answer to "no answer
+    yet", since nobody has answered for the new time, and reminders follow
+    the new time. With notify, every live invitee gets the update, which asks
+    again; without, nobody is emailed now, and the next email says all that
+    changed since the last one each invitee got.
+    """
+    live = Invitation.objects.filter(meeting=meeting, revoked_at__isnull=True)
     if rescheduled:
-        # Reminders follow the new time.
         ReminderSent.objects.filter(meeting=meeting).delete()
-    count = Invitation.objects.filter(meeting=meeting, revoked_at__isnull=True).update(
-        **_queued(message=Message.REQUEST, updated_at=timezone.now())
-    )
+        live.update(rsvp=Invitation.Rsvp.NEEDS_ACTION, rsvp_at=None, updated_at=timezone.now())
+    if not notify:
+        return 0
+    count = live.update(**_queued(message=Message.REQUEST, updated_at=timezone.now()))
     if count:
         _queue_delivery(meeting)
     return count

@@ -1,9 +1,14 @@
 """Background work of invitations, run by `manage.py db_worker`."""
 
-from django.utils import timezone
-from django_tasks import task
+from datetime import datetime, timedelta
 
-from invitations import delivery
+from django.utils import timezone
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
+
+from invitations import delivery, reminders
+
+SWEEP_INTERVAL = timedelta(minutes=1)
 
 
 @task()
@@ -14,3 +19,44 @@ def deliver_invitations(meeting_pk: int) -> dict:
         retry_at = outcome.retry_at or timezone.now()
         deliver_invitations.using(run_after=retry_at).enqueue(meeting_pk)
     return {"sent": outcome.sent, "retrying": outcome.retrying, "failed": outcome.failed}
+
+
+@task()
+def sweep() -> dict:
+    """Every minute: the reminders that are due, and deliveries a dead worker left behind."""
+    now = timezone.now()
+    # The next run is queued first, so that an error below does not end the series.
+    schedule_sweep(run_after=now + SWEEP_INTERVAL)
+    # Each run leaves a result row; a day of them is plenty to look back on.
+    DBTaskResult.objects.filter(
+        task_path=sweep.module_path,
+        status=TaskResultStatus.SUCCESSFUL,
+        finished_at__lt=now - timedelta(days=1),
+    ).delete()
+    return run_sweep(now)
+
+
+def schedule_sweep(*, run_after: datetime | None = None) -> bool:
+    """Queue a sweep unless one is already waiting; False if one was.
+
+    Whatever starts the series (`manage.py send_reminders`, a worker's
+    restart) adds no second one, and should two ever run side by side, the
+    one that finds the other's next run waiting ends. Each run is taken by a
+    single worker, and a reminder's unique row keeps even two runs at once
+    from sending it twice.
+    """
+    waiting = DBTaskResult.objects.filter(
+        task_path=sweep.module_path, status=TaskResultStatus.READY
+    ).exists()
+    if waiting:
+        return False
+    sweep.using(run_after=run_after or timezone.now()).enqueue()
+    return True
+
+
+def run_sweep(now: datetime) -> dict:
+    """Send the reminders that are due; queue again the deliveries nobody is working on."""
+    recovered = delivery.recover_stuck(now)
+    for meeting_pk in delivery.stranded_meetings(now):
+        deliver_invitations.enqueue(meeting_pk)
+    return {"reminders": reminders.send_due_reminders(now), "recovered": recovered}

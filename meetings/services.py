@@ -152,8 +152,15 @@ def meeting_update(
     timezone_name: str,
     passcode: str,
     room: RoomSettings | None = None,
+    notify: bool = True,
 ) -> Meeting:
-    """Edit or reschedule a meeting that has not started yet; room=None keeps its settings."""
+    """Edit or reschedule a meeting that has not started yet; room=None keeps its settings.
+
+    A change invitees' calendars must see raises the calendar SEQUENCE. With
+    notify (the default), every invitee gets an update email that says what
+    changed; notify=False emails nobody. A new start or duration resets
+    everyone's answer either way (see invitations_meeting_changed).
+    """
     check_start_in_range(starts_at)
     changes = {
         "title": title,
@@ -168,7 +175,7 @@ def meeting_update(
     provider = room_values.get("provider", meeting.provider)
     conference = _sync_google_event(meeting, changes, provider)
     try:
-        meeting = _meeting_update(meeting, changes, room_values, conference)
+        meeting = _meeting_update(meeting, changes, room_values, conference, notify=notify)
     except BaseException:
         if conference is not None and conference.event_id != meeting.google_event_id:
             _forget_event(meeting.host, conference.event_id)
@@ -199,7 +206,12 @@ GOOGLE_EVENT_FIELDS = ("title", "description", "starts_at", "duration", "timezon
 
 @transaction.atomic
 def _meeting_update(
-    meeting: Meeting, changes: dict, room_values: dict, conference: google_meet.Conference | None
+    meeting: Meeting,
+    changes: dict,
+    room_values: dict,
+    conference: google_meet.Conference | None,
+    *,
+    notify: bool,
 ) -> Meeting:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if not meeting.is_editable:
@@ -224,8 +236,8 @@ def _meeting_update(
     meeting.full_clean(exclude=["host", "ends_at"])
     meeting.save()
     if changed:
-        invitation_services.invitations_notify_change(
-            meeting=meeting, rescheduled=bool({"starts_at", "duration"} & changed)
+        invitation_services.invitations_meeting_changed(
+            meeting=meeting, rescheduled=bool({"starts_at", "duration"} & changed), notify=notify
         )
     return meeting
 

@@ -1,6 +1,7 @@
 """Real SMTP servers for tests: an aiosmtpd server that records what it accepts
 and can be told to refuse, stop, or never answer."""
 
+import asyncio
 import email
 import socket
 import threading
@@ -24,6 +25,8 @@ class RecordingHandler:
         self.sessions = 0
         # DATA command number (1-based) → SMTP reply instead of accepting.
         self.replies: dict[int, str] = {}
+        # Seconds to wait before answering each DATA: a slow server.
+        self.delay = 0.0
         self.lock = threading.Lock()
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -33,6 +36,8 @@ class RecordingHandler:
         return responses
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.data_commands += 1
             reply = self.replies.get(self.data_commands)

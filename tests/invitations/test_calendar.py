@@ -1,17 +1,15 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 from icalendar import Calendar
 
-from invitations import calendar
-from invitations.calendar import Attendee, MeetingCalendar
+from invitations.calendar import Attendee, build_calendar
 from tests.factories import MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-STAMP = datetime(2031, 1, 2, 3, 4, 5, tzinfo=UTC)
-LINK = "https://meet.example.com/meetings/123456789/join/"
+LINK = "https://meet.example.com/meetings/123456789/join/token/"
 GRACE = Attendee("grace@example.com", "Grace Hopper")
 # Long enough to fold, with what TEXT and parameter values escape.
 LINUS = Attendee(
@@ -19,19 +17,6 @@ LINUS = Attendee(
     'Linus "The Penguin" Torvalds, Jr.; Kernel\\Maintainer — Ünïcödé',
     "tentative",
 )
-
-
-def _whole_file(meeting, *, method, attendee, join_url, stamp) -> bytes:
-    """The file as icalendar writes the whole calendar in one piece, its VTIMEZONE first."""
-    whole = calendar._calendar(
-        meeting, method=method, attendee=attendee, join_url=join_url, stamp=stamp
-    )
-    ics = whole.to_ical()
-    if whole.get_missing_tzids():
-        year = timezone.localtime(meeting.starts_at, meeting.zone).year
-        vtimezone = calendar._vtimezone(meeting.timezone, year)
-        ics = ics.replace(b"BEGIN:VEVENT", vtimezone + b"BEGIN:VEVENT", 1)
-    return ics
 
 
 @pytest.fixture(params=["UTC", "America/New_York"])
@@ -46,57 +31,57 @@ def awkward_meeting(request):
     )
 
 
-@pytest.mark.parametrize(
-    ("method", "attendees", "join_url"),
-    [
-        ("REQUEST", [GRACE, LINUS], LINK),
-        ("CANCEL", [GRACE, LINUS], ""),
-        ("PUBLISH", [None], LINK),
-        ("REQUEST", [GRACE], ""),
-    ],
-)
-def test_each_file_is_what_icalendar_writes_for_its_whole_calendar(
-    awkward_meeting, method, attendees, join_url
-):
-    files = MeetingCalendar(awkward_meeting, method=method)
-    for number, attendee in enumerate(attendees * 2):
-        link = f"{join_url}token-{number}/" if join_url else ""
-        assert files.file(attendee=attendee, join_url=link, stamp=STAMP) == _whole_file(
-            awkward_meeting, method=method, attendee=attendee, join_url=link, stamp=STAMP
-        )
+def test_awkward_values_parse_back_as_they_were(awkward_meeting):
+    parsed = Calendar.from_ical(
+        build_calendar(awkward_meeting, method="REQUEST", attendee=LINUS, join_url=LINK)
+    )
+    (event,) = parsed.walk("VEVENT")
+    assert event["SUMMARY"] == awkward_meeting.title
+    assert event["DESCRIPTION"].startswith(awkward_meeting.description.strip())
+    assert f"Join: {LINK}" in event["DESCRIPTION"]
+    assert event["URL"] == event["LOCATION"] == LINK
+    assert event["ORGANIZER"].params["CN"] == "Zoë O'Hara, PhD"
+    assert str(event["ATTENDEE"]) == f"mailto:{LINUS.email}"
+    assert event["ATTENDEE"].params["CN"] == LINUS.name
+    assert event["ATTENDEE"].params["PARTSTAT"] == "TENTATIVE"
+    assert event["ATTENDEE"].params["RSVP"] == "TRUE"
+    assert event.start == awkward_meeting.starts_at
+    assert event.end - event.start == timedelta(minutes=awkward_meeting.duration)
 
 
-def test_files_of_one_meeting_each_name_their_own_attendee_link_and_stamp(meeting):
-    files = MeetingCalendar(meeting, method="REQUEST")
-    later = datetime(2031, 1, 2, 3, 9, 0, tzinfo=UTC)
-    first = files.file(attendee=GRACE, join_url=f"{LINK}grace/", stamp=STAMP)
-    second = files.file(attendee=LINUS, join_url=f"{LINK}linus/", stamp=later)
+def test_the_time_zone_is_described_before_the_event_that_uses_it(meeting):
+    ics = build_calendar(meeting, method="REQUEST", attendee=GRACE, join_url=LINK)
+    parsed = Calendar.from_ical(ics)
+    assert [tz["TZID"] for tz in parsed.walk("VTIMEZONE")] == [meeting.timezone]
+    assert ics.index(b"BEGIN:VTIMEZONE") < ics.index(b"BEGIN:VEVENT")
+    assert b"TZID=Europe/Berlin:" in ics
 
-    (grace,) = Calendar.from_ical(first).walk("VEVENT")
-    (linus,) = Calendar.from_ical(second).walk("VEVENT")
-    assert str(grace["ATTENDEE"]) == "mailto:grace@example.com"
-    assert str(linus["ATTENDEE"]) == f"mailto:{LINUS.email}"
-    assert linus["ATTENDEE"].params["CN"] == LINUS.name
-    assert linus["ATTENDEE"].params["PARTSTAT"] == "TENTATIVE"
-    assert grace["URL"] == grace["LOCATION"] == f"{LINK}grace/"
-    assert linus["URL"] == linus["LOCATION"] == f"{LINK}linus/"
-    assert f"Join: {LINK}linus/" in linus["DESCRIPTION"]
-    assert (grace.stamp, linus.stamp) == (STAMP, later)
-    assert b"grace" not in second.lower() and b"linus" not in first.lower()
-    assert grace["UID"] == linus["UID"]
+
+def test_a_utc_meeting_needs_no_time_zone_description(user):
+    ics = build_calendar(MeetingFactory(host=user, timezone="UTC"), method="PUBLISH")
+    assert b"VTIMEZONE" not in ics
 
 
 def test_a_file_is_stamped_when_it_is_made(meeting):
     (event,) = Calendar.from_ical(
-        MeetingCalendar(meeting, method="REQUEST").file(attendee=GRACE, join_url=LINK)
+        build_calendar(meeting, method="REQUEST", attendee=GRACE, join_url=LINK)
     ).walk("VEVENT")
     assert abs(event.stamp - timezone.now()).total_seconds() < 60
 
 
-def test_build_calendar_makes_one_file(meeting):
-    ics = calendar.build_calendar(meeting, method="REQUEST", attendee=GRACE, join_url=LINK)
-    parsed = Calendar.from_ical(ics)
-    (event,) = parsed.walk("VEVENT")
-    assert parsed["METHOD"] == "REQUEST"
-    assert str(event["ATTENDEE"]) == "mailto:grace@example.com"
-    assert [tz["TZID"] for tz in parsed.walk("VTIMEZONE")] == [meeting.timezone]
+def test_cancel_keeps_the_uid_and_says_cancelled(meeting):
+    request = Calendar.from_ical(build_calendar(meeting, method="REQUEST", attendee=GRACE))
+    cancel = Calendar.from_ical(build_calendar(meeting, method="CANCEL", attendee=GRACE))
+    (requested,), (cancelled,) = request.walk("VEVENT"), cancel.walk("VEVENT")
+    assert cancel["METHOD"] == "CANCEL" and cancelled["STATUS"] == "CANCELLED"
+    assert requested["STATUS"] == "CONFIRMED"
+    assert requested["UID"] == cancelled["UID"]
+    assert "UID" not in cancel  # no calendar-level UID to confuse clients
+    assert "Join:" not in cancelled["DESCRIPTION"] and "URL" not in cancelled
+
+
+def test_a_publish_file_has_no_attendee(meeting):
+    (event,) = Calendar.from_ical(build_calendar(meeting, method="PUBLISH", join_url=LINK)).walk(
+        "VEVENT"
+    )
+    assert "ATTENDEE" not in event

@@ -504,12 +504,12 @@ def test_a_meeting_on_google_meet_names_its_meet(scheduled, smtp_server, invite,
 
 def test_marking_sent_leaves_alone_an_invitation_queued_again_meanwhile(scheduled, invite):
     from invitations import delivery
-    from invitations.services import invitations_notify_change
+    from invitations.services import invitations_meeting_changed
 
     invite(scheduled, "linus@example.org")
     claim, (invitation,) = delivery._claim(scheduled.pk, timezone.now())
     # What a change to the meeting does meanwhile: the invitation is queued again.
-    invitations_notify_change(meeting=scheduled, rescheduled=False)
+    invitations_meeting_changed(meeting=scheduled, rescheduled=False, notify=True)
     delivery._mark_sent(invitation, claim)
     invitation.refresh_from_db()
     assert invitation.delivery_state == "queued" and invitation.sent_at is None
@@ -531,7 +531,7 @@ def test_marking_sent_counts_the_attempt_and_clears_the_claim_and_last_error(sch
     assert invitation.updated_at == invitation.sent_at
 
 
-def test_a_batch_takes_a_few_statements_and_one_more_per_message(scheduled, smtp_server, invite):
+def test_a_batch_takes_a_few_statements_and_two_more_per_message(scheduled, smtp_server, invite):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -542,5 +542,133 @@ def test_a_batch_takes_a_few_statements_and_one_more_per_message(scheduled, smtp
         with CaptureQueriesContext(connection) as queries:
             assert deliver_meeting(meeting.pk).sent == count
         statements[count] = len(queries)
-    assert statements[5] - statements[2] == 3
+    # Per message: renew the claim, then mark it sent.
+    assert statements[5] - statements[2] == 6
     assert len(smtp_server.messages) == 7
+
+
+def test_a_batch_that_outlives_the_sending_timeout_sends_each_message_once(
+    scheduled, smtp_server, invite, settings
+):
+    """A slow server, a short timeout, and a second worker sweeping and sending meanwhile:
+    the server still receives exactly one message per recipient."""
+    import threading
+
+    from django.db import connection
+
+    settings.MAIL_SENDING_TIMEOUT_SECONDS = 2
+    smtp_server.handler.delay = 0.1  # 50 messages take over 5 s: more than two timeouts
+    emails = [f"p{number:02}@example.org" for number in range(50)]
+    invite(scheduled, *emails)
+    DBTaskResult.objects.all().delete()  # the workers below are the only senders
+    first_done = threading.Event()
+    second = {"sent": 0}
+
+    def second_worker() -> None:
+        try:
+            while not first_done.is_set():
+                second["sent"] += deliver_meeting(scheduled.pk).sent
+                time.sleep(0.2)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=second_worker)
+    thread.start()
+    try:
+        first = deliver_meeting(scheduled.pk)
+    finally:
+        first_done.set()
+        thread.join()
+    deliver_meeting(scheduled.pk)  # whatever the last sweep queued again
+
+    received = sorted(m["To"].addresses[0].addr_spec for m in smtp_server.messages)
+    assert received == emails
+    assert first.sent + second["sent"] == 50
+    assert second["sent"] > 0  # the second worker did take over part of the batch
+    rows = Invitation.objects.all()
+    assert {(row.delivery_state, row.attempts) for row in rows} == {("sent", 1)}
+    # Each sent invitation keeps the one token its email carries.
+    assert JoinToken.objects.count() == 50
+
+
+def _update(meeting, on_commit, **changes):
+    fields = {
+        "title": meeting.title,
+        "description": meeting.description,
+        "starts_at": meeting.starts_at,
+        "duration": meeting.duration,
+        "timezone_name": meeting.timezone,
+        "passcode": meeting.passcode,
+        **changes,
+    }
+    with on_commit():
+        return meeting_services.meeting_update(meeting=meeting, **fields)
+
+
+def test_rescheduling_resets_every_answer_and_the_update_asks_again(
+    scheduled, smtp_server, invite, run_worker, on_commit
+):
+    invite(scheduled, "linus@example.org", "grace@example.org")
+    run_worker()
+    Invitation.objects.filter(email="linus@example.org").update(
+        rsvp="accepted", rsvp_at=timezone.now()
+    )
+    Invitation.objects.filter(email="grace@example.org").update(rsvp="declined")
+    _update(scheduled, on_commit, starts_at=scheduled.starts_at + timedelta(days=1, hours=2))
+    assert set(Invitation.objects.values_list("rsvp", "rsvp_at")) == {("needs_action", None)}
+    run_worker()
+
+    updates = smtp_server.messages[2:]
+    assert len(updates) == 2
+    for message in updates:
+        _, event = _event(message)
+        assert event["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+        assert event["ATTENDEE"].params["RSVP"] == "TRUE"
+        # Contacts read the meeting's zone, New York.
+        assert "Time: Fri 14 Mar 11:30 → Sat 15 Mar 13:30" in _text(message)
+        assert "please answer again" in _text(message)
+        assert "?answer=accepted" in _text(message)
+
+
+def test_a_new_title_keeps_the_answers_and_says_what_changed(
+    scheduled, smtp_server, invite, run_worker, on_commit
+):
+    invite(scheduled, "linus@example.org")
+    run_worker()
+    Invitation.objects.update(rsvp="accepted")
+    _update(scheduled, on_commit, title="Roadmap review, part 2", passcode="135791")
+    run_worker()
+
+    assert Invitation.objects.get().rsvp == "accepted"
+    update = smtp_server.messages[1]
+    text = _text(update)
+    assert "Title: Roadmap review → Roadmap review, part 2" in text
+    assert "Passcode: 024680 → 135791" in text
+    assert "Time:" not in text and "answer again" not in text
+    _, event = _event(update)
+    assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+
+
+def test_an_update_without_notice_emails_nobody_and_the_next_one_tells_all(
+    scheduled, smtp_server, invite, run_worker, on_commit
+):
+    invite(scheduled, "linus@example.org")
+    run_worker()
+    Invitation.objects.update(rsvp="accepted")
+    meeting = _update(
+        scheduled, on_commit, starts_at=scheduled.starts_at + timedelta(hours=1), notify=False
+    )
+    run_worker()
+    assert len(smtp_server.messages) == 1
+    assert meeting.sequence == 1
+    invitation = Invitation.objects.get()
+    assert (invitation.rsvp, invitation.delivery_state) == ("needs_action", "sent")
+
+    meeting = _update(meeting, on_commit, duration=30)
+    run_worker()
+    assert len(smtp_server.messages) == 2
+    text = _text(smtp_server.messages[1])
+    assert "Time: Fri 14 Mar 11:30 → Fri 14 Mar 12:30" in text
+    assert "Duration: 45 → 30 minutes" in text
+    _, event = _event(smtp_server.messages[1])
+    assert event["SEQUENCE"] == 2

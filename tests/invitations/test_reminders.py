@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from invitations.models import Invitation, ReminderSent
+from invitations.models import Invitation, JoinToken, ReminderSent
 from invitations.reminders import send_due_reminders
 from meetings import services as meeting_services
 from tests.factories import ContactFactory, MeetingFactory, UserFactory
@@ -112,7 +112,8 @@ def test_rescheduling_sends_reminders_for_the_new_time(soon, smtp_server):
     )
     soon.refresh_from_db()
     smtp_server.reset()
-    assert send_due_reminders(soon.starts_at - timedelta(hours=23)) == 3
+    # The one who declined the old time is asked again, and reminded.
+    assert send_due_reminders(soon.starts_at - timedelta(hours=23)) == 4
 
 
 def test_a_failed_reminder_is_tried_again_next_run(soon, smtp_server):
@@ -123,8 +124,74 @@ def test_a_failed_reminder_is_tried_again_next_run(soon, smtp_server):
     assert len(smtp_server.messages) == 3
 
 
-def test_the_cron_command_sends_due_reminders(user, smtp_server):
+def test_the_command_sends_due_reminders(user, smtp_server):
     meeting = MeetingFactory(host=UserFactory(), starts_at=timezone.now() + timedelta(minutes=40))
     type(meeting).objects.update(created_at=timezone.now() - timedelta(days=1))
     call_command("send_reminders", verbosity=0)
     assert len(smtp_server.messages) == 1
+
+
+def _due_meetings(count: int, invitees: int) -> list:
+    """Meetings in 23 hours, made and invited a week ago, with invitees each."""
+    start = (timezone.now() + timedelta(hours=23)).replace(second=0, microsecond=0)
+    meetings = []
+    for _ in range(count):
+        meeting = MeetingFactory(starts_at=start)
+        for _ in range(invitees):
+            contact = ContactFactory(owner=meeting.host)
+            Invitation.objects.create(meeting=meeting, contact=contact, email=contact.email)
+        meetings.append(meeting)
+    week_ago = timezone.now() - timedelta(days=7)
+    Invitation.objects.update(created_at=week_ago)
+    type(meetings[0]).objects.update(created_at=week_ago)
+    return meetings
+
+
+@pytest.mark.parametrize(("meetings", "invitees", "reminders"), [(1, 1, 1), (10, 4, 50)])
+def test_the_sweep_takes_as_many_queries_for_one_reminder_as_for_many(
+    smtp_server, django_assert_num_queries, meetings, invitees, reminders
+):
+    due = _due_meetings(meetings, invitees)
+    if reminders == 1:  # the host had theirs: one invitee's reminder is due
+        ReminderSent.objects.create(meeting=due[0], email=due[0].host.email, kind="24h")
+    # The meetings of each kind, then for the day-before ones the reminders
+    # sent and the invitations; the mail settings; the claims written and
+    # read back; the join tokens.
+    with django_assert_num_queries(8):
+        assert send_due_reminders() == reminders
+    assert len(smtp_server.messages) == reminders
+    assert smtp_server.handler.sessions == 1
+
+
+def test_a_mail_server_down_releases_every_reminder_for_the_next_run(soon, smtp_server):
+    at = soon.starts_at - timedelta(hours=23)
+    smtp_server.stop()
+    assert send_due_reminders(at) == 0
+    assert not ReminderSent.objects.exists()
+    assert not JoinToken.objects.exists()
+    smtp_server.start()
+    assert send_due_reminders(at + timedelta(minutes=1)) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sweeps_running_at_once_send_each_reminder_once(soon, smtp_server):
+    import threading
+
+    from django.db import connection
+
+    at = soon.starts_at - timedelta(hours=23)
+    counts = []
+
+    def sweep() -> None:
+        try:
+            counts.append(send_due_reminders(at))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts) == 3
+    assert _recipients(smtp_server) == ["ada@example.com", "quiet@example.org", "yes@example.org"]

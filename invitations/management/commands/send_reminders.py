@@ -1,31 +1,22 @@
 from django.core.management.base import BaseCommand
-from django.db.models import Q
 from django.utils import timezone
 
-from invitations.delivery import recover_stuck
-from invitations.models import Invitation
-from invitations.reminders import send_due_reminders
-from invitations.tasks import deliver_invitations
+from invitations.tasks import SWEEP_INTERVAL, run_sweep, schedule_sweep
 
 
 class Command(BaseCommand):
     help = (
-        "Send the reminders that are due (24 hours and 1 hour before each meeting) and "
-        "queue again any invitation whose delivery a dead worker left unfinished. "
-        "Run it every few minutes from cron."
+        "Send the reminders that are due (24 hours and 1 hour before each meeting), queue "
+        "again any invitation whose delivery a dead worker left unfinished, and make sure "
+        "the task worker repeats this every minute. Run it when the worker starts."
     )
 
     def handle(self, *args, **options):
         now = timezone.now()
-        recovered = recover_stuck(now)
-        # Queued invitations with no task to send them (their worker died) get one.
-        stranded = (
-            Invitation.objects.filter(delivery_state=Invitation.Delivery.QUEUED)
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .values_list("meeting_id", flat=True)
-            .distinct()
+        done = run_sweep(now)
+        scheduled = schedule_sweep(run_after=now + SWEEP_INTERVAL)
+        self.stdout.write(
+            f"{done['reminders']} reminders sent, {done['recovered']} stuck deliveries queued "
+            f"again; the worker sweeps every minute"
+            + (" from now on." if scheduled else " (already scheduled).")
         )
-        for meeting_pk in stranded:
-            deliver_invitations.enqueue(meeting_pk)
-        sent = send_due_reminders(now)
-        self.stdout.write(f"{sent} reminders sent, {recovered} stuck deliveries queued again.")
