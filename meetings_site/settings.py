@@ -19,9 +19,10 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
-# Without SECRET_KEY a random key is drawn per process: development and tests
-# need no set-up, while `check --deploy` reports it (see meetings_site/checks.py)
-# because sessions and reset links would not survive a restart.
+# Without SECRET_KEY a random key is drawn per process: tests need no set-up,
+# while `check --deploy` reports it (see meetings_site/checks.py) because
+# sessions and reset links would not survive a restart. `make run` keeps a
+# generated development key in .env for that reason.
 SECRET_KEY = env.str("SECRET_KEY", default="")
 SECRET_KEY_IS_EPHEMERAL = not SECRET_KEY
 if SECRET_KEY_IS_EPHEMERAL:
@@ -31,7 +32,16 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The absolute base of links that leave the site: emails and the share dialog.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Unset, it is the development server's address, which `make run` passes as
+# HOST and PORT, so `make run PORT=8100` hands out links to port 8100.
+_RUN_HOST = env.str("HOST", default="127.0.0.1")
+if _RUN_HOST in {"0.0.0.0", "::", "[::]"}:  # noqa: S104 (listening everywhere, linking locally)
+    _RUN_HOST = "localhost"
+elif ":" in _RUN_HOST and not _RUN_HOST.startswith("["):
+    _RUN_HOST = f"[{_RUN_HOST}]"
+SITE_URL = env.str(
+    "SITE_URL", default=f"http://{_RUN_HOST}:{env.int('PORT', default=8000)}"
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
