@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 
 from accounts import services
 from accounts.models import User
+from accounts.timezones import TimeZoneField, TimeZoneSelect
 from meetings_site.limits import client_address
 
 
@@ -16,10 +17,13 @@ def too_many(what: str, retry_after: int) -> str:
 
 
 class SignUpForm(BaseUserCreationForm):
+    timezone = TimeZoneField(
+        label="Time zone", widget=TimeZoneSelect(attrs={"data-detect-timezone": ""})
+    )
+
     class Meta:
         model = User
         fields = ("email", "first_name", "last_name", "timezone")
-        widgets = {"timezone": forms.Select(attrs={"data-detect-timezone": ""})}
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"]).strip()
@@ -65,6 +69,8 @@ class PasswordResetRequestForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    timezone = TimeZoneField(label="Time zone")
+
     class Meta:
         model = User
         fields = ("first_name", "last_name", "timezone")
