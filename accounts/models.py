@@ -4,11 +4,11 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.timezone import now
 
-from accounts.timezones import timezone_choices
+from accounts.timezones import current_timezone_name, timezone_choices
 
 
 def default_timezone() -> str:
-    return settings.TIME_ZONE
+    return current_timezone_name(settings.TIME_ZONE)
 
 
 class UserManager(BaseUserManager):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -8,9 +9,16 @@ from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import google
-from accounts.forms import ProfileForm, SignUpForm
+from accounts import google, services
+from accounts.forms import (
+    LogInForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    SignUpForm,
+    too_many,
+)
 from meetings_site.crypto import SecretKeyError
+from meetings_site.limits import client_address
 
 
 def safe_next_url(request, default: str = settings.LOGIN_REDIRECT_URL) -> str:
@@ -36,6 +44,40 @@ def signup(request):
     return render(
         request, "accounts/signup.html", {"form": form, "next": safe_next_url(request, "")}
     )
+
+
+def _limited(response, retry_after: int):
+    response.status_code = 429
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+class LogInView(auth_views.LoginView):
+    """Django's log-in page; past the failure limits it answers 429 with Retry-After."""
+
+    form_class = LogInForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        return _limited(response, form.retry_after) if form.retry_after else response
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    """Ask for a reset link; the page looks the same whether the account exists or not."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        retry_after = services.password_reset_request(
+            email=form.cleaned_data["email"], address=client_address(request)
+        )
+        if not retry_after:
+            return redirect("accounts:password_reset_done")
+        form.add_error(None, too_many("requests to reset a password", retry_after))
+        response = render(request, "accounts/password_reset.html", {"form": form})
+        return _limited(response, retry_after)
+    return render(request, "accounts/password_reset.html", {"form": form})
 
 
 @login_required

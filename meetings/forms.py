@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts import google
-from accounts.timezones import timezone_choices
+from accounts.timezones import TimeZoneField
 from meetings.access import NAME_MAX_LENGTH
 from meetings.credentials import PASSCODE_RE, parse_meeting_id
 from meetings.models import (
@@ -45,7 +45,7 @@ class MeetingForm(forms.Form):
     )
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices)
+    timezone = TimeZoneField(label="Time zone")
     duration_preset = forms.ChoiceField(
         label="Duration",
         choices=[(str(m), _duration_label(m)) for m in DURATION_PRESETS] + [(CUSTOM, "Custom…")],

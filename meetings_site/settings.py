@@ -19,9 +19,10 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
-# Without SECRET_KEY a random key is drawn per process: development and tests
-# need no set-up, while `check --deploy` reports it (see meetings_site/checks.py)
-# because sessions and reset links would not survive a restart.
+# Without SECRET_KEY a random key is drawn per process: tests need no set-up,
+# while `check --deploy` reports it (see meetings_site/checks.py) because
+# sessions and reset links would not survive a restart. `make run` keeps a
+# generated development key in .env for that reason.
 SECRET_KEY = env.str("SECRET_KEY", default="")
 SECRET_KEY_IS_EPHEMERAL = not SECRET_KEY
 if SECRET_KEY_IS_EPHEMERAL:
@@ -31,7 +32,16 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The absolute base of links that leave the site: emails and the share dialog.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Unset, it is the development server's address, which `make run` passes as
+# HOST and PORT, so `make run PORT=8100` hands out links to port 8100.
+_RUN_HOST = env.str("HOST", default="127.0.0.1")
+if _RUN_HOST in {"0.0.0.0", "::", "[::]"}:  # noqa: S104 (listening everywhere, linking locally)
+    _RUN_HOST = "localhost"
+elif ":" in _RUN_HOST and not _RUN_HOST.startswith("["):
+    _RUN_HOST = f"[{_RUN_HOST}]"
+SITE_URL = env.str(
+    "SITE_URL", default=f"http://{_RUN_HOST}:{env.int('PORT', default=8000)}"
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -199,6 +209,14 @@ PASSCODE_ATTEMPTS_PER_MEETING = env.int("PASSCODE_ATTEMPTS_PER_MEETING", default
 PASSCODE_MEETING_WINDOW = env.int("PASSCODE_MEETING_WINDOW", default=15 * 60)
 PASSCODE_ATTEMPTS_PER_ADDRESS = env.int("PASSCODE_ATTEMPTS_PER_ADDRESS", default=20)
 PASSCODE_ADDRESS_WINDOW = env.int("PASSCODE_ADDRESS_WINDOW", default=60 * 60)
+# Log-in and password-reset limits, counted per account (the email typed, known
+# or not) and per client address. Only failed log-ins count.
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+PASSWORD_RESETS_PER_ACCOUNT = env.int("PASSWORD_RESETS_PER_ACCOUNT", default=3)
+PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=3)
+PASSWORD_RESET_WINDOW = env.int("PASSWORD_RESET_WINDOW", default=60 * 60)
 # How many reverse proxies in front of the site append to X-Forwarded-For;
 # 0 trusts only the socket's peer address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

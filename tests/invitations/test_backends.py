@@ -113,10 +113,13 @@ def test_a_message_with_its_own_sender_keeps_it(smtp_server, second_smtp_server)
     assert second_smtp_server.messages[0]["From"] == "Host <host@example.com>"
 
 
+# The reset mail is sent by the task worker, which closes its database connection.
+@pytest.mark.django_db(transaction=True)
 def test_password_reset_follows_a_change_in_the_admin_from_the_next_message_on(
-    client, smtp_server, second_smtp_server, user, staff_user
+    client, smtp_server, second_smtp_server, user, staff_user, run_worker
 ):
     client.post(reverse("accounts:password_reset"), {"email": user.email})
+    run_worker()
     [first] = smtp_server.messages
     assert first["To"] == user.email
 
@@ -139,6 +142,7 @@ def test_password_reset_follows_a_change_in_the_admin_from_the_next_message_on(
     assert response.status_code == 302, response.text
 
     client.post(reverse("accounts:password_reset"), {"email": user.email})
+    run_worker()
     assert len(smtp_server.messages) == 1
     [second] = second_smtp_server.messages
     assert second["To"] == user.email
