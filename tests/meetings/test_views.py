@@ -473,7 +473,7 @@ def test_share_dialog_and_meeting_page_show_a_qr_code_of_the_link(host_client, m
     svgs = re.findall(r"<svg[^>]*class=\"segno\".*?</svg>", page, flags=re.S)
     assert len(svgs) == 2  # the page and the share dialog
     expected = segno.make(meeting.share_url, error="m").svg_inline(
-        scale=4, border=2, dark="#111827", light="#ffffff", omitsize=False
+        border=4, dark="#111827", light="#ffffff", omitsize=True
     )
     assert svgs[0] == expected
 
