@@ -10,8 +10,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 from playwright.sync_api import Page, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
+
+from invitations import tokens
+from invitations.models import Invitation
+from tests.factories import ContactFactory
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -183,3 +188,18 @@ def host_page(page, user, password) -> Page:
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name=f"Hello, {user.first_name}")).to_be_visible()
     return page
+
+
+@pytest.fixture
+def personal_link():
+    """The path of a new contact's personal join link to a meeting, as their email carries it."""
+
+    def make(meeting) -> str:
+        contact = ContactFactory(owner=meeting.host, first_name="Ada", last_name="Lovelace")
+        invitation = Invitation.objects.create(
+            meeting=meeting, contact=contact, email=contact.email, name=contact.display_name
+        )
+        token, _ = tokens.mint(invitation)
+        return reverse("invitations:join", args=[meeting.meeting_id, token])
+
+    return make
