@@ -179,15 +179,20 @@ def page(new_page) -> Page:
     return new_page(clipboard=True)
 
 
-@pytest.fixture
-def host_page(page, user, password) -> Page:
-    """The `user` fixture's host, logged in through the login form."""
+def log_in(page: Page, user, password: str) -> Page:
+    """Log a user in through the login form; the page ends on the home page."""
     page.goto("/accounts/login/")
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name=f"Hello, {user.first_name}")).to_be_visible()
     return page
+
+
+@pytest.fixture
+def host_page(page, user, password) -> Page:
+    """The `user` fixture's host, logged in through the login form."""
+    return log_in(page, user, password)
 
 
 @pytest.fixture
