@@ -159,8 +159,11 @@ def new_page(browser, live_server, browser_log):
             browser_log.blocked(route.request.url)
             route.abort()
 
-    def open_page(*, clipboard: bool = False) -> Page:
-        context = browser.new_context(base_url=origin, timezone_id=BROWSER_TIMEZONE, locale="en-GB")
+    def open_page(*, clipboard: bool = False, viewport: dict | None = None) -> Page:
+        options = {"viewport": viewport} if viewport else {}
+        context = browser.new_context(
+            base_url=origin, timezone_id=BROWSER_TIMEZONE, locale="en-GB", **options
+        )
         contexts.append(context)
         if clipboard:
             context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
