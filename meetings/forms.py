@@ -307,11 +307,20 @@ class MeetingFilterForm(forms.Form):
 
     WHEN_CHOICES = [("upcoming", "Upcoming"), ("past", "Past"), ("all", "All")]
 
-    when = forms.ChoiceField(choices=WHEN_CHOICES, required=False)
+    when = forms.ChoiceField(choices=WHEN_CHOICES, required=False, widget=forms.HiddenInput)
     status = forms.ChoiceField(
-        choices=[("", "Any status"), *Meeting.Status.choices], required=False
+        choices=[("", "Any status"), *Meeting.Status.choices],
+        required=False,
+        widget=forms.Select(attrs={"aria-label": "Status"}),
     )
-    q = forms.CharField(label="Search", max_length=100, required=False)
+    q = forms.CharField(
+        label="Search",
+        max_length=100,
+        required=False,
+        widget=forms.SearchInput(
+            attrs={"placeholder": "Search by title", "aria-label": "Search by title"}
+        ),
+    )
 
     def clean_when(self) -> str:
         return self.cleaned_data["when"] or "upcoming"

@@ -168,3 +168,11 @@ def test_meeting_filter_reads_the_query_string():
 @pytest.mark.parametrize("query", ["when=someday", "status=lost", "q=a%00b", "q=" + "x" * 101])
 def test_meeting_filter_refuses_values_it_does_not_know(query):
     assert not MeetingFilterForm(QueryDict(query)).is_valid()
+
+
+def test_meeting_filter_renders_a_labelled_search_box_and_status_menu():
+    form = MeetingFilterForm(QueryDict("q=budget&status=ended"))
+    search, status = str(form["q"]), str(form["status"])
+    assert 'type="search"' in search and 'aria-label="Search by title"' in search
+    assert 'value="budget"' in search and 'maxlength="100"' in search
+    assert 'aria-label="Status"' in status and '<option value="ended" selected>' in status
