@@ -1,3 +1,4 @@
+import copy
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +13,7 @@ from meetings.credentials import PASSCODE_RE, parse_meeting_id
 from meetings.models import (
     DURATION_MAX,
     DURATION_MIN,
+    MAX_YEARS_AHEAD,
     PARTICIPANT_LIMIT_MAX,
     PARTICIPANT_LIMIT_MIN,
     Meeting,
@@ -23,6 +25,12 @@ CUSTOM = "custom"
 # A start a few minutes ago is still "now": the host picked the current time.
 PAST_START_GRACE = timedelta(minutes=10)
 NAME_REQUIRED = "Enter the name others will see."
+NAME_TOO_LONG = f"Keep your name to {NAME_MAX_LENGTH} characters or fewer."
+# Whole days, so that the form is never looser than a bound in calendar years.
+MAX_START_AHEAD = timedelta(days=365 * MAX_YEARS_AHEAD)
+FAR_FUTURE_MESSAGE = (
+    f"Pick a date within {MAX_YEARS_AHEAD} years from now: meetings are planned no further ahead."
+)
 
 
 def _duration_label(minutes: int) -> str:
@@ -38,11 +46,12 @@ def validate_passcode(value: str) -> None:
         raise forms.ValidationError("A passcode is 4 to 10 digits (0–9).")
 
 
-class MeetingForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000
-    )
+class MeetingForm(forms.ModelForm):
+    """A meeting's title, time and room settings; the services write them.
+
+    cleaned_data adds `starts_at` (aware, UTC) and `duration` (minutes) to the fields.
+    """
+
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     timezone = TimeZoneField(label="Time zone")
@@ -66,18 +75,6 @@ class MeetingForm(forms.Form):
             attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 10}
         ),
     )
-
-    waiting_room = forms.BooleanField(
-        required=False,
-        label="Waiting room",
-        help_text="Attendees wait until you admit them.",
-    )
-    join_before_host = forms.BooleanField(
-        required=False,
-        initial=True,
-        label="Attendees may join before the host",
-    )
-    mute_on_join = forms.BooleanField(required=False, label="Mute attendees when they join")
     participant_limit = forms.IntegerField(
         required=False,
         min_value=PARTICIPANT_LIMIT_MIN,
@@ -85,10 +82,7 @@ class MeetingForm(forms.Form):
         label="Participant limit",
         help_text="Most people in the room at once. Leave empty for no limit.",
     )
-    allow_name_change = forms.BooleanField(
-        required=False, initial=True, label="People may change their name in the room"
-    )
-
+    # Optional here: a form without it (an older page, a script) means Jitsi.
     provider = forms.ChoiceField(
         label="Where the meeting is held", choices=Meeting.Provider.choices, required=False
     )
@@ -99,6 +93,34 @@ class MeetingForm(forms.Form):
         assume_scheme="https",
         help_text="The https link of your Zoom, Teams or other meeting.",
     )
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "title",
+            "description",
+            "timezone",
+            "passcode",
+            "provider",
+            "external_url",
+            "waiting_room",
+            "join_before_host",
+            "mute_on_join",
+            "participant_limit",
+            "allow_name_change",
+        ]
+        labels = {
+            "join_before_host": "Attendees may join before the host",
+            "mute_on_join": "Mute attendees when they join",
+            "allow_name_change": "People may change their name in the room",
+        }
+        help_texts = {
+            "waiting_room": "Attendees wait until you admit them.",
+            "join_before_host": "",
+            "mute_on_join": "",
+            "allow_name_change": "",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
     ROOM_FIELDS = (
         "provider",
@@ -111,7 +133,6 @@ class MeetingForm(forms.Form):
     )
 
     def __init__(self, *args, instance: Meeting | None = None, user=None, **kwargs):
-        self.instance = instance
         # Google Meet runs through the host's Google account (for staff editing
         # someone's meeting, the host's, not their own).
         self.host = instance.host if instance is not None else user
@@ -134,23 +155,21 @@ class MeetingForm(forms.Form):
             local = instance.local_starts_at
             preset = str(instance.duration) if instance.duration in DURATION_PRESETS else CUSTOM
             initial.update(
-                title=instance.title,
-                description=instance.description,
                 date=local.date(),
                 time=local.time().replace(second=0, microsecond=0),
-                timezone=instance.timezone,
                 duration_preset=preset,
                 duration_custom=instance.duration if preset == CUSTOM else None,
-                passcode=instance.passcode,
-                **{name: getattr(instance, name) for name in self.ROOM_FIELDS},
             )
+            # Validation fills the form's instance in; the services compare the
+            # caller's meeting with the new values, so that one stays untouched.
+            instance = copy.copy(instance)
         elif user is not None:
             initial.setdefault("timezone", user.timezone)
             default = settings.DEFAULT_MEETING_PROVIDER
             if default == Meeting.Provider.GOOGLE_MEET and self.google_account is None:
                 default = Meeting.Provider.JITSI
             initial.setdefault("provider", default)
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, instance=instance, **kwargs)
         if not self.google_offered:
             self.fields["provider"].choices = [
                 choice
@@ -194,6 +213,11 @@ class MeetingForm(forms.Form):
         return data
 
     def _aware_start(self, day, at, zone_name):
+        latest = timezone.now() + MAX_START_AHEAD
+        # Checked on the date before any conversion: near year 9999 that overflows.
+        if day > latest.date():
+            self.add_error("date", FAR_FUTURE_MESSAGE)
+            return None
         zone = zoneinfo.ZoneInfo(zone_name)
         local = datetime.combine(day, at.replace(second=0, microsecond=0), tzinfo=zone)
         # A wall time inside a daylight-saving gap does not survive a round trip through UTC.
@@ -207,7 +231,10 @@ class MeetingForm(forms.Form):
             )
             return None
         starts_at = local.astimezone(UTC)
-        rescheduled = self.instance is None or starts_at != self.instance.starts_at
+        if starts_at > latest:
+            self.add_error("date", FAR_FUTURE_MESSAGE)
+            return None
+        rescheduled = self.instance.pk is None or starts_at != self.instance.starts_at
         if rescheduled and starts_at < timezone.now() - PAST_START_GRACE:
             self.add_error("time", "This time is in the past. Pick a time from now on.")
             return None
@@ -232,9 +259,10 @@ class JoinByIdForm(forms.Form):
     )
     name = forms.CharField(
         label="Your name",
-        max_length=200,
+        max_length=NAME_MAX_LENGTH,
         required=False,
-        error_messages={"required": NAME_REQUIRED},
+        error_messages={"required": NAME_REQUIRED, "max_length": NAME_TOO_LONG},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
     def __init__(self, *args, name_required: bool = True, **kwargs):
@@ -253,7 +281,10 @@ class JoinByIdForm(forms.Form):
 
 class JoinNameForm(forms.Form):
     name = forms.CharField(
-        label="Your name", max_length=200, error_messages={"required": NAME_REQUIRED}
+        label="Your name",
+        max_length=NAME_MAX_LENGTH,
+        error_messages={"required": NAME_REQUIRED, "max_length": NAME_TOO_LONG},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
     def clean_name(self) -> str:
@@ -267,15 +298,29 @@ def clean_display_name(value: str, required: bool) -> str:
             raise forms.ValidationError(NAME_REQUIRED)
         return ""
     if len(name) > NAME_MAX_LENGTH:
-        raise forms.ValidationError(f"Keep your name to {NAME_MAX_LENGTH} characters or fewer.")
+        raise forms.ValidationError(NAME_TOO_LONG)
     return name
 
 
 class MeetingFilterForm(forms.Form):
+    """The list's tab, status and search, bound to the query string."""
+
     WHEN_CHOICES = [("upcoming", "Upcoming"), ("past", "Past"), ("all", "All")]
 
-    when = forms.ChoiceField(choices=WHEN_CHOICES, required=False)
+    when = forms.ChoiceField(choices=WHEN_CHOICES, required=False, widget=forms.HiddenInput)
     status = forms.ChoiceField(
-        choices=[("", "Any status"), *Meeting.Status.choices], required=False
+        choices=[("", "Any status"), *Meeting.Status.choices],
+        required=False,
+        widget=forms.Select(attrs={"aria-label": "Status"}),
     )
-    q = forms.CharField(label="Search", max_length=100, required=False)
+    q = forms.CharField(
+        label="Search",
+        max_length=100,
+        required=False,
+        widget=forms.SearchInput(
+            attrs={"placeholder": "Search by title", "aria-label": "Search by title"}
+        ),
+    )
+
+    def clean_when(self) -> str:
+        return self.cleaned_data["when"] or "upcoming"

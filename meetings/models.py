@@ -20,6 +20,8 @@ DURATION_MIN = 15
 DURATION_MAX = 480
 PARTICIPANT_LIMIT_MIN = 2
 PARTICIPANT_LIMIT_MAX = 1000
+# How far ahead a meeting may start: later times overflow date arithmetic near
+# year 9999, and no real meeting is planned that far out.
 MAX_YEARS_AHEAD = 5
 
 

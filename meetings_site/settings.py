@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # The widgets' own templates, for FORM_RENDERER's project engine.
+    "django.forms",
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -94,6 +96,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Fields render through one project template (templates/forms/field.html).
+FORM_RENDERER = "meetings_site.forms.FormRenderer"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

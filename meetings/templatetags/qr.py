@@ -10,8 +10,11 @@ register = template.Library()
 @lru_cache(maxsize=1024)
 def _svg(data: str) -> str:
     # Inline SVG carries no script or style, so the page's CSP needs no exception.
+    # A viewBox and no width or height: the stylesheet sizes the code, and the drawing
+    # scales with it instead of being cropped. The border is the 4-module quiet zone
+    # that scanners need.
     return segno.make(data, error="m").svg_inline(
-        scale=4, border=2, dark="#111827", light="#ffffff", omitsize=False
+        border=4, dark="#111827", light="#ffffff", omitsize=True
     )
 
 

@@ -80,6 +80,17 @@ function detectTimezone() {
   if (zone && [...select.options].some((option) => option.value === zone)) select.value = zone;
 }
 
+// A start shown in the meeting's zone is also spelled out in the visitor's own.
+function localTimes() {
+  for (const node of document.querySelectorAll("[data-local-time]")) {
+    const when = new Date(node.dataset.localTime);
+    if (Number.isNaN(when.getTime())) continue;
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const text = when.toLocaleString(undefined, { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
+    node.textContent = `${text} your time (${zone})`;
+  }
+}
+
 function enableShare() {
   if (!navigator.share) return;
   document.querySelectorAll("[data-share]").forEach((button) => { button.hidden = false; });
@@ -89,5 +100,6 @@ document.addEventListener("DOMContentLoaded", () => {
   showCustomDuration();
   detectTimezone();
   enableShare();
+  localTimes();
   document.querySelectorAll("dialog[data-open-on-load]").forEach((dialog) => dialog.showModal());
 });

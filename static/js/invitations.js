@@ -115,18 +115,7 @@ function liveInvitations(section) {
   setTimeout(refresh, delay);
 }
 
-function localTimes() {
-  for (const node of document.querySelectorAll("[data-local-time]")) {
-    const when = new Date(node.dataset.localTime);
-    if (Number.isNaN(when.getTime())) continue;
-    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    const text = when.toLocaleString(undefined, { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
-    node.textContent = `${text} your time (${zone})`;
-  }
-}
-
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-contact-picker]").forEach(contactPicker);
   document.querySelectorAll("[data-invitations-status]").forEach(liveInvitations);
-  localTimes();
 });

@@ -10,8 +10,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 from playwright.sync_api import Page, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
+
+from invitations import tokens
+from invitations.models import Invitation
+from tests.factories import ContactFactory
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -154,8 +159,11 @@ def new_page(browser, live_server, browser_log):
             browser_log.blocked(route.request.url)
             route.abort()
 
-    def open_page(*, clipboard: bool = False) -> Page:
-        context = browser.new_context(base_url=origin, timezone_id=BROWSER_TIMEZONE, locale="en-GB")
+    def open_page(*, clipboard: bool = False, viewport: dict | None = None) -> Page:
+        options = {"viewport": viewport} if viewport else {}
+        context = browser.new_context(
+            base_url=origin, timezone_id=BROWSER_TIMEZONE, locale="en-GB", **options
+        )
         contexts.append(context)
         if clipboard:
             context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
@@ -174,12 +182,32 @@ def page(new_page) -> Page:
     return new_page(clipboard=True)
 
 
-@pytest.fixture
-def host_page(page, user, password) -> Page:
-    """The `user` fixture's host, logged in through the login form."""
+def log_in(page: Page, user, password: str) -> Page:
+    """Log a user in through the login form; the page ends on the home page."""
     page.goto("/accounts/login/")
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name=f"Hello, {user.first_name}")).to_be_visible()
     return page
+
+
+@pytest.fixture
+def host_page(page, user, password) -> Page:
+    """The `user` fixture's host, logged in through the login form."""
+    return log_in(page, user, password)
+
+
+@pytest.fixture
+def personal_link():
+    """The path of a new contact's personal join link to a meeting, as their email carries it."""
+
+    def make(meeting) -> str:
+        contact = ContactFactory(owner=meeting.host, first_name="Ada", last_name="Lovelace")
+        invitation = Invitation.objects.create(
+            meeting=meeting, contact=contact, email=contact.email, name=contact.display_name
+        )
+        token, _ = tokens.mint(invitation)
+        return reverse("invitations:join", args=[meeting.meeting_id, token])
+
+    return make

@@ -4,8 +4,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from meetings.models import Meeting
-from tests.factories import MeetingFactory
+from invitations.models import Invitation
+from meetings.models import Attendance, Meeting
+from tests.e2e.conftest import log_in
+from tests.factories import MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +29,7 @@ def test_host_copies_the_link_and_cancels_a_meeting_from_the_row_menu(
     menu_button.click()
     expect(menu).to_be_visible()
     expect(menu.locator("a, button")).to_have_text(
-        ["Open", "Edit", "Send invitations", "Copy link", "Cancel meeting"]
+        ["Open", "Start", "Edit", "Send invitations", "Copy link", "Cancel meeting"]
     )
     menu.get_by_role("button", name="Copy link").click()
     expect(page.locator("p.copied")).to_have_text("Copied to the clipboard.")
@@ -52,7 +54,7 @@ def test_host_copies_the_link_and_cancels_a_meeting_from_the_row_menu(
     page.get_by_role("link", name="My meetings").click()
     expect(page.locator("tbody tr")).to_have_count(1)
     expect(page.locator("tbody")).to_contain_text("Budget review")
-    page.get_by_role("button", name="All", exact=True).click()
+    page.get_by_role("link", name="All", exact=True).click()
     expect(row.locator(".badge")).to_have_text("Cancelled")
     menu_button.click()
     expect(menu.locator("a, button")).to_have_text(["Open"])
@@ -64,4 +66,101 @@ def test_host_copies_the_link_and_cancels_a_meeting_from_the_row_menu(
     expect(visitor.locator(".lead")).to_contain_text("This meeting was cancelled on")
     expect(visitor.get_by_text("It can no longer be joined.")).to_be_visible()
     expect(visitor.get_by_role("button", name="Join meeting now")).to_have_count(0)
+    assert browser_log.errors == []
+
+
+def test_pressing_enter_in_the_search_keeps_the_current_tab(
+    host_page, user, live_server, browser_log
+):
+    MeetingFactory(host=user, title="Old retro", starts_at=timezone.now() - timedelta(days=3))
+    MeetingFactory(host=user, title="Next retro", starts_at=timezone.now() + timedelta(days=3))
+    page = host_page
+    page.goto("/meetings/")
+    page.get_by_role("link", name="Past", exact=True).click()
+    expect(page.locator("tbody tr")).to_have_count(1)
+
+    page.get_by_label("Search by title").fill("retro")
+    page.get_by_label("Search by title").press("Enter")
+
+    expect(page).to_have_url(f"{live_server.url}/meetings/?when=past&status=&q=retro")
+    expect(page.get_by_role("link", name="Past", exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody")).to_contain_text("Old retro")
+    # Another tab keeps the search.
+    page.get_by_role("link", name="All", exact=True).click()
+    expect(page).to_have_url(f"{live_server.url}/meetings/?when=all&q=retro")
+    expect(page.locator("tbody tr")).to_have_count(2)
+    assert browser_log.errors == []
+
+
+def test_host_starts_a_meeting_from_its_row(host_page, meeting, live_server, browser_log):
+    page = host_page
+    page.goto("/meetings/")
+    row = page.locator(f"tr[data-meeting-id='{meeting.meeting_id}']")
+
+    row.get_by_role("button", name="Start", exact=True).click()
+
+    expect(page).to_have_url(f"{live_server.url}/meetings/{meeting.meeting_id}/room/")
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.ACTIVE
+    assert browser_log.errors == []
+
+
+def test_host_starts_a_meeting_from_the_row_menu(host_page, meeting, live_server, browser_log):
+    page = host_page
+    page.goto("/meetings/")
+    row = page.locator(f"tr[data-meeting-id='{meeting.meeting_id}']")
+    row.get_by_label("Actions for Weekly sync").click()
+
+    row.locator(".menu-items").get_by_role("button", name="Start").click()
+
+    expect(page).to_have_url(f"{live_server.url}/meetings/{meeting.meeting_id}/room/")
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.ACTIVE
+    assert browser_log.errors == []
+
+
+def test_invitee_joins_from_the_list_row_and_from_the_row_menu(
+    page, new_page, meeting, password, live_server, browser_log
+):
+    guest = UserFactory(first_name="Grace")
+    Invitation.objects.create(meeting=meeting, user=guest, email=guest.email)
+    room_url = f"{live_server.url}/meetings/{meeting.meeting_id}/room/"
+    log_in(page, guest, password)
+    page.goto("/meetings/")
+    row = page.locator(f"tr[data-meeting-id='{meeting.meeting_id}']")
+
+    row.get_by_role("button", name="Join", exact=True).click()
+    expect(page).to_have_url(room_url)
+
+    page.goto("/meetings/")
+    row.get_by_label("Actions for Weekly sync").click()
+    expect(row.locator(".menu-items a, .menu-items button")).to_have_text(["Open", "Join"])
+    row.locator(".menu-items").get_by_role("button", name="Join").click()
+    expect(page).to_have_url(room_url)
+    ways = set(Attendance.objects.filter(meeting=meeting).values_list("way", flat=True))
+    assert ways == {Attendance.Way.MEETINGS_PAGE}
+    assert browser_log.errors == []
+
+
+def test_home_page_rows_start_and_join_meetings(
+    host_page, new_page, user, meeting, password, live_server, browser_log
+):
+    hosted_elsewhere = MeetingFactory(title="Partner call")
+    Invitation.objects.create(meeting=hosted_elsewhere, user=user, email=user.email)
+    page = host_page
+    page.goto("/")
+    upcoming = page.locator(".meeting-cards")
+    expect(upcoming.locator("li")).to_have_count(2)
+
+    upcoming.locator("li", has_text="Partner call").get_by_role("button", name="Join").click()
+    expect(page).to_have_url(f"{live_server.url}/meetings/{hosted_elsewhere.meeting_id}/room/")
+
+    page.goto("/")
+    upcoming.locator("li", has_text="Weekly sync").get_by_role("button", name="Start").click()
+    expect(page).to_have_url(f"{live_server.url}/meetings/{meeting.meeting_id}/room/")
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.ACTIVE
     assert browser_log.errors == []
