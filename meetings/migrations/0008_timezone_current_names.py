@@ -10,6 +10,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("meetings", "0006_google_meet")]
+    dependencies = [("meetings", "0007_clamp_far_future_starts")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop, elidable=True)]
