@@ -160,6 +160,6 @@ def test_saved_profiles_with_old_zone_names_get_the_current_ones():
 def test_saved_meetings_with_old_zone_names_get_the_current_ones():
     old = MeetingFactory(timezone="US/Pacific")
     current = MeetingFactory(timezone="Asia/Tokyo")
-    _migration("meetings", "0007_timezone_current_names").forwards(apps, None)
+    _migration("meetings", "0008_timezone_current_names").forwards(apps, None)
     stored = dict(Meeting.objects.values_list("pk", "timezone"))
     assert stored == {old.pk: "America/Los_Angeles", current.pk: "Asia/Tokyo"}
