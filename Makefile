@@ -49,8 +49,10 @@ run: $(VENV)/.installed-run dev-secret-key
 	@echo
 	@# The task worker sends mail in the background; it stops with the server.
 	@# HOST and PORT give SITE_URL its default, for the server's pages and the worker's mail.
-	export DEBUG=$${DEBUG:-true} HOST=$(HOST) PORT=$(PORT); \
-	$(BIN)/python manage.py send_reminders; $(BIN)/python manage.py db_worker --interval 1 & worker=$$!; \
+	export HOST=$(HOST) PORT=$(PORT); \
+	export DEBUG=$${DEBUG:-true}; \
+	$(BIN)/python manage.py send_reminders; \
+	$(BIN)/python manage.py db_worker --interval 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

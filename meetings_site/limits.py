@@ -70,7 +70,9 @@ def _take(limit: Limit, window_start: datetime) -> bool:
     return bool(window.filter(attempts__lt=limit.limit).update(attempts=F("attempts") + 1))
 
 
-@transaction.atomic
+# No savepoint: callers may reserve inside their own transaction, and a refused
+# attempt gives back what it took instead of rolling back to one.
+@transaction.atomic(savepoint=False)
 def attempt_reserve(*, limits: Sequence[Limit]) -> Reservation:
     """Count one attempt against every limit, or against none if any is reached."""
     now = timezone.now()
@@ -78,14 +80,14 @@ def attempt_reserve(*, limits: Sequence[Limit]) -> Reservation:
     for limit in limits:
         start = limit.window_start(now)
         if not _take(limit, start):
-            transaction.set_rollback(True)
+            attempt_refund(reservation=Reservation(windows=tuple(taken)))
             wait = (start + limit.window - now).total_seconds()
             return Reservation(windows=(), retry_after=max(1, math.ceil(wait)))
         taken.append((limit, start))
     return Reservation(windows=tuple(taken))
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def attempt_refund(*, reservation: Reservation) -> None:
     """Give back an attempt that succeeded, where only failures are limited."""
     for limit, start in reservation.windows:

@@ -214,6 +214,9 @@ PASSCODE_ATTEMPTS_PER_MEETING = env.int("PASSCODE_ATTEMPTS_PER_MEETING", default
 PASSCODE_MEETING_WINDOW = env.int("PASSCODE_MEETING_WINDOW", default=15 * 60)
 PASSCODE_ATTEMPTS_PER_ADDRESS = env.int("PASSCODE_ATTEMPTS_PER_ADDRESS", default=20)
 PASSCODE_ADDRESS_WINDOW = env.int("PASSCODE_ADDRESS_WINDOW", default=60 * 60)
+# How many reverse proxies in front of the site append to X-Forwarded-For;
+# 0 trusts only the socket's peer address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Log-in and password-reset limits, counted per account (the email typed, known
 # or not) and per client address. Only failed log-ins count.
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
@@ -222,9 +225,6 @@ LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
 PASSWORD_RESETS_PER_ACCOUNT = env.int("PASSWORD_RESETS_PER_ACCOUNT", default=3)
 PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=3)
 PASSWORD_RESET_WINDOW = env.int("PASSWORD_RESET_WINDOW", default=60 * 60)
-# How many reverse proxies in front of the site append to X-Forwarded-For;
-# 0 trusts only the socket's peer address.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Google Meet as a meeting provider: an OAuth client of type "Web application"
 # from the Google Cloud console, with SITE_URL + /accounts/google/callback/ as

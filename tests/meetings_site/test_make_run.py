@@ -54,9 +54,14 @@ def _environment_of_make_run(*make_args: str) -> dict[str, str]:
         text=True,
         check=True,
     ).stdout
-    exports = next(line for line in dry_run.splitlines() if line.startswith("export "))
-    words = shlex.split(exports.removeprefix("export ").split(";")[0])
-    return dict(word.split("=", 1) for word in words)
+    words = [
+        word
+        for line in dry_run.splitlines()
+        if line.startswith("export ")
+        for word in shlex.split(line.removeprefix("export ").split(";")[0])
+    ]
+    # Values the shell would still expand (DEBUG=${DEBUG:-true}) are not links' business.
+    return dict(word.split("=", 1) for word in words if "$" not in word)
 
 
 def _site_url(**env: str) -> str:
