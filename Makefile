@@ -47,7 +47,7 @@ run: $(VENV)/.installed-run dev-secret-key
 	@echo "    $(BIN)/python manage.py createsuperuser"
 	@echo "  Mail is printed here until you configure it (see docs/mail.md)."
 	@echo
-	@# The task worker sends mail in the background; it stops with the server.
+	@# The task worker sends mail and reminders in the background; it stops with the server.
 	@# HOST and PORT give SITE_URL its default, for the server's pages and the worker's mail.
 	export HOST=$(HOST) PORT=$(PORT); \
 	export DEBUG=$${DEBUG:-true}; \
