@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -141,6 +142,22 @@ def test_the_migration_brings_far_future_starts_within_the_bound(far_future_meet
     assert moved.ends_at == moved.starts_at + timedelta(minutes=480)
     assert moved.sequence == 3
     assert Meeting.objects.values().get(pk=meeting.pk) == kept
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="only PostgreSQL keeps year 10000")
+def test_the_migration_moves_starts_that_python_cannot_even_read(meeting):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE meetings_meeting SET starts_at = '10000-01-01 00:00+00', "
+            "ends_at = '10000-01-01 01:00+00' WHERE id = %s",
+            [meeting.pk],
+        )
+
+    clamp.clamp_far_future_starts(apps, schema_editor=None)
+
+    moved = Meeting.objects.get(pk=meeting.pk)
+    assert moved.starts_at <= services.latest_start()
+    assert moved.ends_at == moved.starts_at + timedelta(minutes=meeting.duration)
 
 
 @pytest.mark.parametrize("visitor", ["host", "invitee in Tokyo", "anonymous"])

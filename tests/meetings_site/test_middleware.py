@@ -25,8 +25,8 @@ CHECKED_APPS = ("accounts", "contacts", "meetings", "invitations", "admin")
 
 
 @pytest.fixture
-def refusing_client(client):
-    """A test client that reports a server error as its status, as a browser would see it."""
+def browser(client):
+    """A test client that sees a server error as its status code, as a browser would."""
     client.raise_request_exception = False
     return client
 
@@ -49,18 +49,16 @@ def _snapshot() -> dict:
     }
 
 
-def test_nul_in_a_share_link_token_is_not_found(refusing_client, host_with_meeting):
-    response = refusing_client.get("/join/%00/")
+def test_nul_in_a_share_link_token_is_not_found(browser, host_with_meeting):
+    response = browser.get("/join/%00/")
 
     assert response.status_code == 404
 
 
-def test_nul_in_a_path_token_of_a_post_is_not_found_and_changes_nothing(
-    refusing_client, host_with_meeting
-):
+def test_nul_in_a_path_token_of_a_post_is_not_found_and_changes_nothing(browser, host_with_meeting):
     before = _snapshot()
 
-    response = refusing_client.post("/join/abc%00/", {"name": "Eve", "passcode": "012345"})
+    response = browser.post("/join/abc%00/", {"name": "Eve", "passcode": "012345"})
 
     assert response.status_code == 404
     assert _snapshot() == before
@@ -119,9 +117,9 @@ def test_nul_in_a_form_field_name_is_refused(host_client, host_with_meeting):
     assert response.status_code == 400
 
 
-def test_a_form_body_that_cannot_be_parsed_stays_a_bad_request(refusing_client, db):
+def test_a_form_body_that_cannot_be_parsed_stays_a_bad_request(browser, db):
     # The check reads the form before any view does; a broken body must not become a 500.
-    response = refusing_client.generic(
+    response = browser.generic(
         "POST",
         "/join/",
         b'--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb',
@@ -180,19 +178,19 @@ def test_a_client_that_asks_for_json_gets_the_refusal_in_json(host_client, host_
     assert NUL_MESSAGE in response.json()["error"]
 
 
-def test_nul_in_the_session_cookie_is_a_bad_request(refusing_client, host_with_meeting):
-    refusing_client.cookies["sessionid"] = "abcdefgh\x00ijkl"
+def test_nul_in_the_session_cookie_is_a_bad_request(browser, host_with_meeting):
+    browser.cookies["sessionid"] = "abcdefgh\x00ijkl"
 
-    response = refusing_client.get("/meetings/")
+    response = browser.get("/meetings/")
 
     assert response.status_code == 400
 
 
-def test_nul_in_a_forwarded_address_is_a_bad_request(refusing_client, host_with_meeting, settings):
+def test_nul_in_a_forwarded_address_is_a_bad_request(browser, host_with_meeting, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     before = _snapshot()
 
-    response = refusing_client.post(
+    response = browser.post(
         "/join/",
         {"meeting_id": str(host_with_meeting.meeting_id), "passcode": "999999"},
         headers={"x-forwarded-for": "203.0.113.7\x00"},
@@ -202,8 +200,8 @@ def test_nul_in_a_forwarded_address_is_a_bad_request(refusing_client, host_with_
     assert _snapshot() == before
 
 
-def test_the_refusal_page_carries_the_security_headers(refusing_client, host_with_meeting):
-    response = refusing_client.get("/contacts/?q=a%00b")
+def test_the_refusal_page_carries_the_security_headers(browser, host_with_meeting):
+    response = browser.get("/contacts/?q=a%00b")
 
     assert response.status_code == 400
     assert "Content-Security-Policy" in response.headers
