@@ -417,8 +417,9 @@ def bench(sink: SmtpSink, *, count: int, rounds: int) -> int:
 
     # The product's tables, and the peers' when they are installed.
     call_command("migrate", "--noinput", verbosity=0)
-    # django-mailer logs every message it sends at INFO.
-    logging.getLogger("mailer").setLevel(logging.WARNING)
+    # The peers log every batch, or every message, at INFO.
+    for peer in ("mailer", "post_office"):
+        logging.getLogger(peer).setLevel(logging.WARNING)
     _check_mail_settings(sink)
     setup = Setup(sink=sink, count=count, host=_create_host())
     print(
