@@ -51,6 +51,8 @@ class RunResult:
     # Every request, warm-up included, and the server's CPU time over the same span.
     sent: int
     server_cpu_seconds: float | None = None
+    # PostgreSQL's backends serving the workers over the same span; None on SQLite.
+    database_cpu_seconds: float | None = None
 
     @property
     def throughput(self) -> float:
@@ -61,6 +63,12 @@ class RunResult:
         if self.server_cpu_seconds is None or not self.sent:
             return None
         return self.server_cpu_seconds / self.sent * 1000
+
+    @property
+    def database_cpu_ms_per_request(self) -> float | None:
+        if self.database_cpu_seconds is None or not self.sent:
+            return None
+        return self.database_cpu_seconds / self.sent * 1000
 
 
 @dataclass

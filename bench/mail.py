@@ -10,12 +10,18 @@ sending the same number of messages, interleaved round by round in one run:
 - send_messages: Django's SMTP backend sending messages rendered beforehand
   over one connection, which is the least any sender pays for the SMTP part;
 - per message: the same messages, each over a connection of its own, as a
-  naive sender would.
+  naive sender would;
+- peers: django-post-office and django-mailer, two well-used mail queues,
+  queueing the same rendered messages through their email backends and
+  sending them with their documented commands (`send_queued_mail`,
+  `send_mail`), when the bench's optional dependencies are installed.
 
-The product's throughput is reported as a ratio to each of the other two in
-the same round: rendering and bookkeeping may cost as much as the sending
-itself (at least 0.5 of send_messages), and keeping one connection for the
-batch must still leave it well ahead of a naive sender (at least 1.5 times).
+The product's throughput is reported as a ratio to each of the others in the
+same round: rendering and bookkeeping must leave at least 0.75 of
+send_messages, and keeping one connection for the batch must leave it well
+ahead of a naive sender (at least 1.7 times). The peers' ratios have no
+target: they show where the product stands against what a project could use
+instead.
 
 The SMTP server behaves like a submission server: it requires STARTTLS, then
 a login, before it takes a message, which is what makes a connection per
@@ -66,6 +72,8 @@ SERVER_TIMEOUT = 15
 PRODUCT = "product: invitations_send + db_worker"
 ONE_CONNECTION = "send_messages, one connection"
 PER_MESSAGE = "one connection per message"
+POST_OFFICE = "django-post-office: queue + send_queued_mail"
+MAILER = "django-mailer: queue + send_mail"
 
 
 @dataclass(frozen=True)
@@ -77,9 +85,11 @@ class Target:
 
 
 TARGETS = (
-    Target("product / send_messages", ONE_CONNECTION, 0.5),
-    Target("product / connection per message", PER_MESSAGE, 1.5),
+    Target("product / send_messages", ONE_CONNECTION, 0.75),
+    Target("product / connection per message", PER_MESSAGE, 1.7),
 )
+# Peers: reported as ratios, without a target.
+PEER_RATIOS = (("product / django-post-office", POST_OFFICE), ("product / django-mailer", MAILER))
 
 
 class MailBenchError(RuntimeError):
@@ -403,6 +413,13 @@ def bench(sink: SmtpSink, *, count: int, rounds: int) -> int:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    # The product's tables, and the peers' when they are installed.
+    call_command("migrate", "--noinput", verbosity=0)
+    # The peers log every batch, or every message, at INFO.
+    for peer in ("mailer", "post_office"):
+        logging.getLogger(peer).setLevel(logging.WARNING)
     _check_mail_settings(sink)
     setup = Setup(sink=sink, count=count, host=_create_host())
     print(
@@ -414,6 +431,8 @@ def bench(sink: SmtpSink, *, count: int, rounds: int) -> int:
     setup.messages = _render(meeting)
     _one_connection(setup)
     _per_message(setup)
+    for peer in _peers(setup).values():
+        peer()
     print("Each round prints the msg/s of every measurement, in the order of the table below.")
     return report(measure(setup, rounds))
 
@@ -463,6 +482,7 @@ def measure(setup: Setup, rounds: int) -> dict[str, list[MailRun]]:
         (PRODUCT, lambda: _product(setup)[0]),
         (ONE_CONNECTION, lambda: _one_connection(setup)),
         (PER_MESSAGE, lambda: _per_message(setup)),
+        *_peers(setup).items(),
     ]
     results: dict[str, list[MailRun]] = {name: [] for name, _ in kinds}
     for number in range(rounds):
@@ -634,12 +654,53 @@ def _per_message(setup: Setup) -> MailRun:
     return _timed(setup, send)
 
 
+def _peers(setup: Setup) -> dict[str, Callable[[], MailRun]]:
+    """The installed peers, each queueing the rendered messages and sending them its own way."""
+    from django.conf import settings
+
+    peers = {}
+    if "post_office" in settings.INSTALLED_APPS:
+        peers[POST_OFFICE] = lambda: _post_office(setup)
+    if "mailer" in settings.INSTALLED_APPS:
+        peers[MAILER] = lambda: _mailer(setup)
+    return peers
+
+
+def _post_office(setup: Setup) -> MailRun:
+    """django-post-office's email backend queues; `send_queued_mail` sends (its defaults)."""
+    from django.conf import settings
+    from django.core.mail import get_connection
+    from django.core.management import call_command
+
+    def send() -> None:
+        get_connection("post_office.EmailBackend").send_messages(setup.messages)
+        lockfile = str(Path(settings.BENCH_WORK_DIR) / "post_office")
+        call_command("send_queued_mail", processes=1, lockfile=lockfile, log_level=1)
+
+    return _timed(setup, send)
+
+
+def _mailer(setup: Setup) -> MailRun:
+    """django-mailer's email backend queues the whole messages; `send_mail` sends them."""
+    from django.core.mail import get_connection
+    from django.core.management import call_command
+
+    def send() -> None:
+        get_connection("mailer.backend.DbBackend").send_messages(setup.messages)
+        call_command("send_mail")
+
+    return _timed(setup, send)
+
+
 # Report.
 
 
 def report(results: dict[str, list[MailRun]]) -> int:
     """Print the measurements and the ratios; return how many targets were missed."""
-    width = max(len(name) for name in [*results, *(target.name for target in TARGETS)])
+    width = max(
+        len(name)
+        for name in [*results, *(t.name for t in TARGETS), *(name for name, _ in PEER_RATIOS)]
+    )
     header = (
         f"{'mail':<{width}}  {'messages':>8}  {'msg/s':>7}  {'seconds':>7}"
         f"  {'cpu ms':>6}  {'smtp ms':>7}  {'kB':>5}"
@@ -672,6 +733,16 @@ def report(results: dict[str, list[MailRun]]) -> int:
         print(
             f"{target.name:<{width}}  {ratio:>6.2f}  {target.least:>6.2f}"
             f"  {'PASS' if passed else 'FAIL':<6}  {' '.join(f'{r:.2f}' for r in ratios)}"
+        )
+    peers = [(name, baseline) for name, baseline in PEER_RATIOS if baseline in results]
+    for name, baseline in peers:
+        ratios = [
+            run.throughput / base.throughput if base.throughput else 0.0
+            for run, base in zip(results[PRODUCT], results[baseline], strict=True)
+        ]
+        print(
+            f"{name:<{width}}  {statistics.median(ratios):>6.2f}  {'-':>6}  {'peer':<6}"
+            f"  {' '.join(f'{r:.2f}' for r in ratios)}"
         )
     print()
     print("msg/s and seconds: medians over rounds of each run's messages and wall time")

@@ -16,7 +16,7 @@ import signal
 import statistics
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from http.client import HTTPConnection
 from http.cookies import SimpleCookie
@@ -25,23 +25,46 @@ from urllib.parse import urlencode
 
 import load
 import mail
+import scaling
 import server
 from load import BodyCheck, Request, RunResult, Scenario, UnexpectedResponse
 from mail import MailBenchError
-from seed import MEETING_COUNT, WRONG_PASSCODE, SeedData, seed
-from server import HOST, Server, ServerError, ServerOptions
+from scaling import ScalingError
+from seed import MEETING_COUNT, WRONG_PASSCODE, SeedData, seed_in_child
+from server import (
+    HOST,
+    Server,
+    ServerError,
+    ServerOptions,
+    derived_database,
+    is_postgres,
+    sqlite_url,
+)
 
 WORK = Path(__file__).resolve().parent / ".work"
 PER_PAGE = 20
 FLOOR = "floor: GET /healthz"
+# Each page's least throughput, as a share of the floor's in the same round.
+SHARE_LINK_TARGET = 0.35
+LIST_TARGET = 0.15
+PASSCODE_TARGET = 0.15
+# PostgreSQL's throughput on these pages, as a share of SQLite's in the same round.
+BACKEND_TARGETS = {"meetings list: GET /meetings/": 1.0, "wrong passcode: POST /join/": 1.0}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--only",
-        choices=("pages", "mail"),
-        help="run the page scenarios or the mail scenario alone (default: both)",
+        choices=("pages", "scaling", "mail"),
+        help="run one part alone (default: all; scaling needs PostgreSQL)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="a PostgreSQL URL (default: $DATABASE_URL): the pages also run on PostgreSQL and"
+        " the scaling scenarios run, in databases of the bench's own named <name>_pages,"
+        " <name>_small and <name>_large; SQLite alone without it",
     )
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument(
@@ -102,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted.", file=sys.stderr)
         return 130
-    except (ServerError, UnexpectedResponse, MailBenchError) as error:
+    except (ServerError, UnexpectedResponse, MailBenchError, ScalingError) as error:
         print(f"\nbench aborted: {error}", file=sys.stderr)
         return 2
 
@@ -111,34 +134,55 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+@dataclass(frozen=True)
+class Site:
+    """One gunicorn serving the site from one database."""
+
+    label: str
+    port: int
+    env: dict[str, str]
+    # The PostgreSQL database the bench made for the run, dropped at the end.
+    postgres_url: str | None = None
+
+
 def bench(args: argparse.Namespace) -> int:
-    """Pages, then mail, in one database; the work directory goes away unless --keep."""
+    """Pages, the scaling scenarios, then mail; the work directory goes unless --keep."""
     WORK.mkdir(exist_ok=True)
     work_dir = Path(tempfile.mkdtemp(prefix="run-", dir=WORK))
+    postgres = args.database_url if args.database_url and is_postgres(args.database_url) else None
+    sites: list[Site] = []
     try:
         with contextlib.ExitStack() as stack:
             sink = None
-            if args.only != "pages":
+            if args.only in (None, "mail"):
                 # Started first: Django reads the SMTP server's port once, at set-up.
                 tls = mail.make_tls(work_dir) if args.mail_tls else None
                 sink = stack.enter_context(mail.smtp_sink(tls))
-            port = server.free_port()
-            # Set before Django starts in this process; the children inherit it.
-            os.environ.update(
-                server.production_env(
-                    port=port, database=work_dir / "bench.sqlite3", extra=dict(args.env)
-                )
-            )
-            mail_env = mail.smtp_env(sink) if sink is not None else {}
-            # The pages send no mail: gunicorn gets the environment it had before.
-            pages_env = {name: os.environ.get(name) for name in mail_env}
-            os.environ.update(mail_env)
+            extra = dict(args.env)
+            sqlite = Site("SQLite", server.free_port(), {})
+            sqlite.env.update(_site_env(sqlite.port, sqlite_url(work_dir / "bench.sqlite3"), extra))
+            sites.append(sqlite)
+            if postgres is not None:
+                url = derived_database(postgres, "pages")
+                port = server.free_port()
+                sites.append(Site("PostgreSQL", port, _site_env(port, url, extra), url))
+            # The bench process itself (mail) uses the SQLite database, with the
+            # settings that add the mail queues it compares the product with.
+            os.environ.update(sqlite.env)
+            os.environ.update(DJANGO_SETTINGS_MODULE="mail_settings", BENCH_WORK_DIR=str(work_dir))
+            if sink is not None:
+                os.environ.update(mail.smtp_env(sink))
             missed = 0
-            if args.only != "mail":
-                missed += bench_pages(args, port, work_dir, pages_env)
-            else:
-                print("Preparing: migrate…", flush=True)
-                server.manage("migrate", "--noinput", "--verbosity", "0")
+            if args.only in (None, "pages"):
+                missed += bench_pages(args, work_dir, sites)
+            if args.only in (None, "scaling"):
+                if postgres is None:
+                    print("\nScaling: skipped, it needs a PostgreSQL DATABASE_URL (see README).")
+                else:
+                    print()
+                    missed += scaling.bench(
+                        postgres, extra=extra, keep=args.keep, rounds=args.rounds
+                    )
             if sink is not None:
                 print()
                 missed += mail.bench(sink, count=args.mail_count, rounds=args.rounds)
@@ -149,46 +193,46 @@ def bench(args: argparse.Namespace) -> int:
             print(f"Kept {work_dir.relative_to(WORK.parent.parent)}/")
         else:
             shutil.rmtree(work_dir, ignore_errors=True)
+            for site in sites:
+                if site.postgres_url is not None:
+                    with contextlib.suppress(Exception):
+                        server.drop_postgres_database(site.postgres_url)
     return 1 if missed and args.strict else 0
 
 
-def bench_pages(
-    args: argparse.Namespace, port: int, work_dir: Path, server_env: Mapping[str, str | None]
-) -> int:
-    """Prepare, serve, measure, report the pages; returns how many missed their target.
+def _site_env(port: int, database_url: str, extra: Mapping[str, str]) -> dict[str, str]:
+    """The server's environment: the bench's own, with production settings on top."""
+    env = dict(os.environ)
+    env.update(server.production_env(port=port, database_url=database_url, extra=extra))
+    return env
 
-    `server_env` sets (or, with None, removes) variables for gunicorn alone.
-    """
+
+def bench_pages(args: argparse.Namespace, work_dir: Path, sites: list[Site]) -> int:
+    """Prepare, serve, measure, report the pages; returns how many missed their target."""
     print("Preparing: migrate, collectstatic, seed data…", flush=True)
-    server.prepare_database_and_static()
-    data = seed()
     options = ServerOptions(workers=args.workers, threads=args.threads, work_dir=work_dir)
-    with _environ(server_env), server.gunicorn(port, options) as running:
-        scenarios = build_scenarios(port, data)
-        for scenario in scenarios:
-            load.preflight(HOST, port, scenario)
-        _print_setup(args, port)
-        results = measure(running, port, scenarios, args)
-    return report(scenarios, results)
-
-
-@contextlib.contextmanager
-def _environ(values: Mapping[str, str | None]) -> Iterator[None]:
-    """Set (or, for None, remove) variables in os.environ for the block, then restore them."""
-    saved = {name: os.environ.get(name) for name in values}
-
-    def apply(changes: Mapping[str, str | None]) -> None:
-        for name, value in changes.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-    apply(values)
-    try:
-        yield
-    finally:
-        apply(saved)
+    with contextlib.ExitStack() as stack:
+        served: list[tuple[Site, Server, list[Scenario]]] = []
+        for site in sites:
+            if site.postgres_url is not None:
+                server.recreate_postgres_database(site.postgres_url)
+            server.prepare_database_and_static(site.env)
+            data = seed_in_child(site.env)
+            running = stack.enter_context(
+                server.gunicorn(site.port, options, site.env, log_name=f"gunicorn-{site.label}.log")
+            )
+            scenarios = build_scenarios(site.port, data)
+            for scenario in scenarios:
+                load.preflight(HOST, site.port, scenario)
+            served.append((site, running, scenarios))
+        _print_setup(args, sites)
+        results = measure(served, args)
+    missed = 0
+    for site, _, scenarios in served:
+        missed += report(site.label, scenarios, results[site.label])
+    if len(served) > 1:
+        missed += report_backends(served, results)
+    return missed
 
 
 def build_scenarios(port: int, data: SeedData) -> list[Scenario]:
@@ -200,28 +244,28 @@ def build_scenarios(port: int, data: SeedData) -> list[Scenario]:
             "share link: GET /join/<token>/",
             Request("GET", f"/join/{data.invitation_token}/"),
             200,
-            0.35,
+            SHARE_LINK_TARGET,
             _body_contains(data.meeting_title.encode()),
         ),
         Scenario(
             "meetings list: GET /meetings/",
             Request("GET", "/meetings/", list_headers),
             200,
-            0.20,
+            LIST_TARGET,
             _first_page_of_meetings,
         ),
         Scenario(
             "meetings list: GET /meetings/?when=all",
             Request("GET", "/meetings/?when=all", list_headers),
             200,
-            0.20,
+            LIST_TARGET,
             _first_page_of_meetings,
         ),
         Scenario(
             "wrong passcode: POST /join/",
             _wrong_passcode_post(port, data),
             403,
-            0.10,
+            PASSCODE_TARGET,
             _body_contains(b"Incorrect meeting password"),
         ),
     ]
@@ -260,9 +304,6 @@ def _wrong_passcode_post(port: int, data: SeedData) -> Request:
 
 def _csrf_pair(port: int) -> tuple[str, str]:
     """The CSRF cookie ("name=value") and the form token from one GET of the join page."""
-    # Configured by seed(), from the same environment as the server's.
-    from django.conf import settings
-
     connection = HTTPConnection(HOST, port, timeout=load.REQUEST_TIMEOUT)
     try:
         status, body, set_cookies = load.fetch(connection, Request("GET", "/join/"))
@@ -272,25 +313,34 @@ def _csrf_pair(port: int) -> tuple[str, str]:
     for header in set_cookies:
         jar.load(header)
     match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-    if status != 200 or settings.CSRF_COOKIE_NAME not in jar or not match:
+    # The join page sets one cookie: CSRF's (whatever its configured name).
+    if status != 200 or len(jar) != 1 or not match:
         raise UnexpectedResponse(
             f"GET /join/ answered {status} without a CSRF cookie and form token"
         )
-    morsel = jar[settings.CSRF_COOKIE_NAME]
+    (morsel,) = jar.values()
     return f"{morsel.key}={morsel.value}", match.group(1).decode()
 
 
 def measure(
-    running: Server, port: int, scenarios: list[Scenario], args: argparse.Namespace
-) -> dict[str, list[RunResult]]:
-    """Every scenario once per round, each round in a rotated order."""
-    results: dict[str, list[RunResult]] = {scenario.name: [] for scenario in scenarios}
+    served: list[tuple[Site, Server, list[Scenario]]], args: argparse.Namespace
+) -> dict[str, dict[str, list[RunResult]]]:
+    """Every scenario of every site once per round, each round in a rotated order."""
+    results = {
+        site.label: {scenario.name: [] for scenario in scenarios} for site, _, scenarios in served
+    }
     for number in range(args.rounds):
-        shift = number % len(scenarios)
-        for scenario in scenarios[shift:] + scenarios[:shift]:
-            results[scenario.name].append(_run_once(running, port, scenario, args))
-        summary = ", ".join(f"{runs[-1].throughput:.0f}" for runs in results.values())
-        print(f"  round {number + 1}/{args.rounds}: req/s {summary}", flush=True)
+        summary = []
+        for site, running, scenarios in served:
+            shift = number % len(scenarios)
+            for scenario in scenarios[shift:] + scenarios[:shift]:
+                run = _run_once(running, site.port, scenario, args)
+                results[site.label][scenario.name].append(run)
+            throughputs = ", ".join(
+                f"{runs[-1].throughput:.0f}" for runs in results[site.label].values()
+            )
+            summary.append(f"{site.label} {throughputs}")
+        print(f"  round {number + 1}/{args.rounds}: req/s " + "; ".join(summary), flush=True)
     return results
 
 
@@ -298,14 +348,16 @@ def _run_once(
     running: Server, port: int, scenario: Scenario, args: argparse.Namespace
 ) -> RunResult:
     """One warmed-up, timed run, with the server's CPU time spent on it."""
-    before = running.workers_cpu_seconds()
+    before = running.workers_cpu_seconds(), running.database_cpu_seconds()
     result = load.run(
         HOST, port, scenario, clients=args.clients, warmup=args.warmup, duration=args.duration
     )
-    after = running.workers_cpu_seconds()
-    if before is None or after is None:
-        return result
-    return replace(result, server_cpu_seconds=after - before)
+    after = running.workers_cpu_seconds(), running.database_cpu_seconds()
+    return replace(
+        result,
+        server_cpu_seconds=None if None in (before[0], after[0]) else after[0] - before[0],
+        database_cpu_seconds=None if None in (before[1], after[1]) else after[1] - before[1],
+    )
 
 
 @dataclass(frozen=True)
@@ -316,6 +368,7 @@ class Row:
     p50_ms: float
     p99_ms: float
     cpu_ms: float | None
+    db_ms: float | None
     ratio: float
     round_ratios: list[float]
 
@@ -324,10 +377,13 @@ class Row:
         return self.scenario.target is None or self.ratio >= self.scenario.target
 
 
+def _median_or_none(values: list[float | None]) -> float | None:
+    return None if None in values or not values else statistics.median(values)
+
+
 def summarize(scenario: Scenario, runs: list[RunResult], floor: list[RunResult]) -> Row:
     """Median over rounds of the throughput and of its ratio to the same round's floor."""
     latencies = [latency for run in runs for latency in run.latencies]
-    cpu = [run.server_cpu_ms_per_request for run in runs]
     round_ratios = [
         run.throughput / base.throughput if base.throughput else 0.0
         for run, base in zip(runs, floor, strict=True)
@@ -338,40 +394,83 @@ def summarize(scenario: Scenario, runs: list[RunResult], floor: list[RunResult])
         throughput=statistics.median(run.throughput for run in runs),
         p50_ms=load.percentile(latencies, 0.50) * 1000,
         p99_ms=load.percentile(latencies, 0.99) * 1000,
-        cpu_ms=None if None in cpu else statistics.median(cpu),
+        cpu_ms=_median_or_none([run.server_cpu_ms_per_request for run in runs]),
+        db_ms=_median_or_none([run.database_cpu_ms_per_request for run in runs]),
         ratio=statistics.median(round_ratios),
         round_ratios=round_ratios,
     )
 
 
-def report(scenarios: list[Scenario], results: dict[str, list[RunResult]]) -> int:
-    """Print the table; return how many scenarios missed their target."""
+def _ms(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "-"
+
+
+def report(label: str, scenarios: list[Scenario], results: dict[str, list[RunResult]]) -> int:
+    """Print one site's table; return how many scenarios missed their target."""
     rows = [summarize(scenario, results[scenario.name], results[FLOOR]) for scenario in scenarios]
     width = max(len(scenario.name) for scenario in scenarios)
     header = (
         f"{'scenario':<{width}}  {'requests':>8}  {'req/s':>7}  {'p50 ms':>7}  {'p99 ms':>7}"
-        f"  {'cpu ms':>6}  {'ratio':>5}  {'target':>6}  result"
+        f"  {'cpu ms':>6}  {'db ms':>6}  {'ratio':>5}  {'target':>6}  result"
     )
     print()
+    print(f"Pages on {label}")
     print(header)
     print("-" * len(header))
     for row in rows:
         target = f"{row.scenario.target:.2f}" if row.scenario.target is not None else "-"
         result = "floor" if row.scenario.target is None else ("PASS" if row.passed else "FAIL")
-        cpu = f"{row.cpu_ms:.2f}" if row.cpu_ms is not None else "-"
         print(
             f"{row.scenario.name:<{width}}  {row.requests:>8}  {row.throughput:>7.0f}"
-            f"  {row.p50_ms:>7.2f}  {row.p99_ms:>7.2f}  {cpu:>6}  {row.ratio:>5.2f}"
-            f"  {target:>6}  {result}"
+            f"  {row.p50_ms:>7.2f}  {row.p99_ms:>7.2f}  {_ms(row.cpu_ms):>6}  {_ms(row.db_ms):>6}"
+            f"  {row.ratio:>5.2f}  {target:>6}  {result}"
         )
     print()
-    print("req/s and cpu ms (gunicorn workers' CPU time per request): medians over rounds")
+    print("req/s, cpu ms (gunicorn workers' CPU time per request) and db ms (PostgreSQL")
+    print("backends' CPU time per request): medians over rounds")
     print("ratio: median over rounds of req/s divided by the same round's floor req/s")
     for row in rows[1:]:
         ratios = " ".join(f"{ratio:.2f}" for ratio in row.round_ratios)
         print(f"  {row.scenario.name:<{width}}  per round: {ratios}")
     _warn_about_reconnects(scenarios, results)
     return sum(not row.passed for row in rows)
+
+
+def report_backends(
+    served: list[tuple[Site, Server, list[Scenario]]],
+    results: dict[str, dict[str, list[RunResult]]],
+) -> int:
+    """PostgreSQL's throughput against SQLite's, page by page, round by round."""
+    (base, _, scenarios), (other, _, _) = served[0], served[1]
+    width = max(len(scenario.name) for scenario in scenarios)
+    header = (
+        f"{'scenario':<{width}}  {base.label + ' req/s':>12}  {other.label + ' req/s':>16}"
+        f"  {'ratio':>5}  {'target':>6}  result  per round"
+    )
+    print()
+    print(f"{other.label} against {base.label}, same scenarios, same rounds")
+    print(header)
+    print("-" * len(header))
+    missed = 0
+    for scenario in scenarios:
+        runs, base_runs = results[other.label][scenario.name], results[base.label][scenario.name]
+        ratios = [
+            run.throughput / base_run.throughput if base_run.throughput else 0.0
+            for run, base_run in zip(runs, base_runs, strict=True)
+        ]
+        ratio = statistics.median(ratios)
+        target = BACKEND_TARGETS.get(scenario.name)
+        result = "-" if target is None else ("PASS" if ratio >= target else "FAIL")
+        missed += result == "FAIL"
+        print(
+            f"{scenario.name:<{width}}"
+            f"  {statistics.median(run.throughput for run in base_runs):>12.0f}"
+            f"  {statistics.median(run.throughput for run in runs):>16.0f}  {ratio:>5.2f}"
+            f"  {f'{target:.2f}' if target is not None else '-':>6}  {result:<6}"
+            f"  {' '.join(f'{r:.2f}' for r in ratios)}"
+        )
+    print("ratio: median over rounds of PostgreSQL's req/s divided by SQLite's in the same round")
+    return missed
 
 
 def _warn_about_reconnects(scenarios: list[Scenario], results: dict[str, list[RunResult]]) -> None:
@@ -382,13 +481,14 @@ def _warn_about_reconnects(scenarios: list[Scenario], results: dict[str, list[Ru
             print(f"warning: {scenario.name}: the server closed {closed} keep-alive connections")
 
 
-def _print_setup(args: argparse.Namespace, port: int) -> None:
+def _print_setup(args: argparse.Namespace, sites: list[Site]) -> None:
+    served = ", ".join(f"{site.label} on {HOST}:{site.port}" for site in sites)
     print(
-        f"gunicorn gthread, {args.workers} workers x {args.threads} threads on {HOST}:{port};"
+        f"gunicorn gthread, {args.workers} workers x {args.threads} threads ({served});"
         f" {args.clients} keep-alive clients; {args.rounds} rounds of"
         f" {args.warmup:g} s warm-up + {args.duration:g} s per scenario",
     )
-    print("Each round prints the req/s of every scenario, in the order of the table below.")
+    print("Each round prints the req/s of every scenario, in the order of the tables below.")
     if args.env:
         print("extra server environment: " + ", ".join(f"{k}={v}" for k, v in args.env))
     print(flush=True)

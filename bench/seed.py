@@ -1,12 +1,15 @@
-"""Data for the scenarios, written through Django in the bench process itself.
+"""Data for the page scenarios, written through Django in a child process of the bench.
 
-The caller sets the server's environment in os.environ first, so that this
-process and gunicorn read the same settings: the same database and, for the
-session cookie to be accepted, the same SECRET_KEY.
+Run as `python bench/seed.py` with the server's environment, so that it and
+gunicorn read the same settings: the same database and, for the session cookie
+to be accepted, the same SECRET_KEY. It prints the SeedData as JSON.
 """
 
-from dataclasses import dataclass
+import json
+import sys
+from dataclasses import asdict, dataclass
 from datetime import timedelta
+from pathlib import Path
 
 MEETING_COUNT = 50
 HOST_EMAIL = "host@bench.example"
@@ -40,7 +43,7 @@ def seed() -> SeedData:
     )
     meetings = _create_meetings(host)
     session_cookie = f"{settings.SESSION_COOKIE_NAME}={_log_in(host)}"
-    # Release the SQLite file before gunicorn's workers open it.
+    # Release the database before gunicorn's workers open it.
     connections.close_all()
     shared = meetings[0]
     return SeedData(
@@ -85,3 +88,26 @@ def _log_in(user) -> str:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key
+
+
+def seed_in_child(env: dict[str, str]) -> SeedData:
+    """seed() in a child process with `env`: each database of a run is seeded by its own Django."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, __file__],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"seeding failed ({done.returncode}):\n{done.stderr}")
+    return SeedData(**json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+if __name__ == "__main__":
+    # The project's root, for its apps, as manage.py has it.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    print(json.dumps(asdict(seed())))

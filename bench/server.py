@@ -1,4 +1,9 @@
-"""The server under test: production settings, a fresh SQLite database, gunicorn on loopback."""
+"""The server under test: production settings, a fresh database, gunicorn on loopback.
+
+The database is a SQLite file in the run's work directory, or a PostgreSQL
+database that the bench creates for the run (and drops afterwards) on the server
+of the URL it is given.
+"""
 
 import contextlib
 import os
@@ -12,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from http.client import HTTPConnection
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -38,7 +44,83 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def production_env(*, port: int, database: Path, extra: Mapping[str, str]) -> dict[str, str]:
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path.resolve()}"
+
+
+def is_postgres(url: str) -> bool:
+    return urlsplit(url).scheme in ("postgres", "postgresql", "pgsql")
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def derived_database(url: str, suffix: str) -> str:
+    """The URL of a database of the bench's own, named after the given one: <name>_<suffix>."""
+    parts = urlsplit(url)
+    name = database_name(url) or "meetings_bench"
+    return urlunsplit(parts._replace(path=f"/{name}_{suffix}"))
+
+
+def _maintenance_connection(url: str):
+    """An autocommit connection to the server's `postgres` database (CREATE DATABASE needs one)."""
+    import psycopg
+
+    parts = urlsplit(url)
+    return psycopg.connect(
+        host=parts.hostname or None,
+        port=parts.port or None,
+        user=parts.username or None,
+        password=parts.password or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+def recreate_postgres_database(url: str) -> None:
+    """An empty database of this name, whatever was there (only ever the bench's own)."""
+    from psycopg import sql
+
+    name = sql.Identifier(database_name(url))
+    with _maintenance_connection(url) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
+
+
+def drop_postgres_database(url: str) -> None:
+    from psycopg import sql
+
+    name = sql.Identifier(database_name(url))
+    with _maintenance_connection(url) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+
+
+def postgres_backends_cpu_seconds(name: str) -> float | None:
+    """CPU time so far of the PostgreSQL backends connected to database `name`; None without /proc.
+
+    PostgreSQL shows each backend's user and database in its process title
+    ("postgres: user name 127.0.0.1(port) idle"), which /proc gives as its
+    command line. The scheduler's count (schedstat, in nanoseconds) is exact
+    where the stat file counts whole clock ticks, too coarse for one request.
+    """
+    nanoseconds = 0
+    try:
+        entries = list(Path("/proc").glob("[0-9]*"))
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not title.startswith("postgres: ") or f" {name} " not in title:
+                continue
+            nanoseconds += int((entry / "schedstat").read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            continue
+    return nanoseconds / 1e9
+
+
+def production_env(*, port: int, database_url: str, extra: Mapping[str, str]) -> dict[str, str]:
     """Production settings, relaxed only where plain http on loopback needs it."""
     env = {
         "DJANGO_SETTINGS_MODULE": "meetings_site.settings",
@@ -49,7 +131,7 @@ def production_env(*, port: int, database: Path, extra: Mapping[str, str]) -> di
         "SECURE_COOKIES": "false",
         "SECURE_HSTS_SECONDS": "0",
         "SITE_URL": f"http://{HOST}:{port}",
-        "DATABASE_URL": f"sqlite:///{database.resolve()}",
+        "DATABASE_URL": database_url,
         "PASSCODE_ATTEMPTS_PER_MEETING": UNLIMITED_ATTEMPTS,
         "PASSCODE_ATTEMPTS_PER_ADDRESS": UNLIMITED_ATTEMPTS,
     }
@@ -57,20 +139,21 @@ def production_env(*, port: int, database: Path, extra: Mapping[str, str]) -> di
     return env
 
 
-def manage(*args: str) -> None:
-    """Run a management command in a child process with the current environment."""
+def manage(*args: str, env: Mapping[str, str] | None = None) -> str:
+    """Run a management command in a child process (by default with the current environment)."""
     command = [sys.executable, str(ROOT / "manage.py"), *args]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if done.returncode:
         raise ServerError(
             f"manage.py {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
         )
+    return done.stdout
 
 
-def prepare_database_and_static() -> None:
+def prepare_database_and_static(env: Mapping[str, str] | None = None) -> None:
     """Schema for the fresh database, and the static manifest that DEBUG=false requires."""
-    manage("migrate", "--noinput", "--verbosity", "0")
-    manage("collectstatic", "--noinput", "--verbosity", "0")
+    manage("migrate", "--noinput", "--verbosity", "0", env=env)
+    manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
 
 
 def _gunicorn_command(port: int, options: ServerOptions) -> list[str]:
@@ -110,6 +193,14 @@ class Server:
     """The running gunicorn master, for reading its workers' CPU time."""
 
     pid: int
+    # PostgreSQL's database name, whose backends' CPU time counts as the server's too.
+    postgres_database: str | None = None
+
+    def database_cpu_seconds(self) -> float | None:
+        """CPU time of the PostgreSQL backends serving the workers; None on SQLite."""
+        if self.postgres_database is None:
+            return None
+        return postgres_backends_cpu_seconds(self.postgres_database)
 
     def workers_cpu_seconds(self) -> float | None:
         """User plus system CPU time of the worker processes so far; None without /proc.
@@ -134,14 +225,16 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(port: int, options: ServerOptions) -> Iterator[Server]:
-    """Serve the site for the duration of the block, and always stop it afterwards."""
-    log_path = options.work_dir / "gunicorn.log"
+def gunicorn(
+    port: int, options: ServerOptions, env: Mapping[str, str], *, log_name: str = "gunicorn.log"
+) -> Iterator[Server]:
+    """Serve the site with `env` for the duration of the block, and always stop it afterwards."""
+    log_path = options.work_dir / log_name
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             _gunicorn_command(port, options),
             cwd=ROOT,
-            env=os.environ.copy(),
+            env=dict(env),
             stdout=log,
             stderr=subprocess.STDOUT,
             # Its own session: Ctrl-C reaches the bench alone, which then stops the
@@ -150,7 +243,8 @@ def gunicorn(port: int, options: ServerOptions) -> Iterator[Server]:
         )
     try:
         _wait_until_ready(process, port)
-        yield Server(pid=process.pid)
+        url = env.get("DATABASE_URL", "")
+        yield Server(process.pid, database_name(url) if is_postgres(url) else None)
     except Exception:
         _print_log_tail(log_path)
         raise
