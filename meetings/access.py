@@ -1,11 +1,13 @@
 """Who may open a meeting's pages, who has come through a join flow, and with which role."""
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from meetings import throttling
 from meetings.models import Meeting
 
 _SESSION_KEY = "joined_meetings"
@@ -116,17 +118,38 @@ def participant_in(request, meeting: Meeting) -> Participant | None:
     )
 
 
-def get_meeting_or_404(meeting_id: int) -> Meeting:
-    """The meeting with its host, or 404."""
-    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
+def meeting_by_id(meeting_id: int) -> Meeting | None:
+    """The meeting of a 9-digit ID with its host: every lookup of a meeting by its ID."""
+    return Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
+
+
+def meeting_for(request, meeting_id: int, *, allowed: Callable | None = None) -> Meeting:
+    """The meeting a page opens by its ID: 404 if there is none, 403 if `allowed(user, meeting)`
+    says no.
+
+    Both answers are kept (the personal link's specification asks for them), so
+    they tell existing IDs from unused ones: failed lookups count per user and
+    per client address, and past the limit every failed one answers 429. A
+    lookup that succeeds is never refused, since it reveals nothing, so a host
+    behind a busy shared address keeps their own meetings.
+    """
+    meeting = meeting_by_id(meeting_id)
     if meeting is None:
+        _lookup_failed(request)
         raise Http404("Meeting not found")
+    if allowed is not None and not allowed(request.user, meeting):
+        _lookup_failed(request)
+        raise PermissionDenied(NO_PERMISSION)
     return meeting
+
+
+def _lookup_failed(request) -> None:
+    limits = throttling.lookup_limits(user=request.user, address=throttling.client_address(request))
+    reservation = throttling.attempt_reserve(limits=limits)
+    if not reservation.granted:
+        raise throttling.Throttled(reservation.retry_after)
 
 
 def get_manageable_meeting(request, meeting_id: int) -> Meeting:
     """The meeting if the user hosts it (or is staff): 404 if it does not exist, else 403."""
-    meeting = get_meeting_or_404(meeting_id)
-    if not can_manage(request.user, meeting):
-        raise PermissionDenied(NO_PERMISSION)
-    return meeting
+    return meeting_for(request, meeting_id, allowed=can_manage)

@@ -2,20 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings import attendance as attendance_services
 from meetings import selectors, services
-from meetings.access import (
-    NO_PERMISSION,
-    can_manage,
-    get_manageable_meeting,
-    get_meeting_or_404,
-    live_invitation,
-)
+from meetings.access import can_manage, get_manageable_meeting, live_invitation, meeting_for, member
 from meetings.forms import MeetingFilterForm, MeetingForm
 from meetings.google_meet import MeetError
 from meetings.models import Attendance, Meeting
@@ -102,12 +96,10 @@ def _provider_failed(request, form, meeting: Meeting | None, error: MeetError):
 @login_required
 @require_GET
 def meeting_detail(request, meeting_id: int):
-    meeting = get_meeting_or_404(meeting_id)
+    meeting = meeting_for(request, meeting_id, allowed=member)
     if can_manage(request.user, meeting):
         return _host_detail(request, meeting)
     invitation = live_invitation(request.user, meeting)
-    if invitation is None:
-        raise PermissionDenied(NO_PERMISSION)
     return render(
         request, "meetings/detail_invitee.html", {"meeting": meeting, "invitation": invitation}
     )

@@ -1,7 +1,8 @@
 """Ways into a meeting: the home page's form, meeting ID and passcode, the share link,
 and the JSON link of a logged-in participant."""
 
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -11,10 +12,11 @@ from meetings import rooms, selectors, throttling
 from meetings.access import (
     NO_PERMISSION,
     can_manage,
-    get_meeting_or_404,
     grant_room,
     granted_attendance,
     live_invitation,
+    meeting_by_id,
+    meeting_for,
     member,
 )
 from meetings.credentials import parse_meeting_id, secrets_match
@@ -84,7 +86,9 @@ def join_by_id(request):
 
     meeting = selectors.meeting_for_passcode(form.cleaned_data["meeting_id"])
     reservation = throttling.attempt_reserve(
-        meeting=meeting, address=throttling.client_address(request)
+        limits=throttling.passcode_limits(
+            meeting=meeting, address=throttling.client_address(request)
+        )
     )
     if not reservation.granted:
         return render(request, "meetings/join.html", {"form": form, "throttled": True}, status=429)
@@ -96,7 +100,7 @@ def join_by_id(request):
         return render(request, "meetings/join.html", {"form": form}, status=403)
 
     throttling.attempt_refund(reservation=reservation)
-    meeting = get_meeting_or_404(meeting.meeting_id)
+    meeting = meeting_by_id(meeting.meeting_id)
     if not meeting.is_joinable:
         return closed_response(request, meeting)
     return enter_meeting(request, meeting, form.cleaned_data["name"], way=Attendance.Way.MEETING_ID)
@@ -137,12 +141,17 @@ def meeting_link(request, raw_id: str):
     meeting_id = parse_meeting_id(raw_id)
     if meeting_id is None:
         return json_error(400, "A meeting ID is 9 digits, like 123-456-789.")
-    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
-    if meeting is None:
+    try:
+        meeting = meeting_for(request, meeting_id, allowed=member)
+    except Http404:
         return json_error(404, "Meeting room not found.")
-    participant = member(request.user, meeting)
-    if participant is None:
+    except PermissionDenied:
         return json_error(403, NO_PERMISSION + ".")
+    except throttling.Throttled as error:
+        response = json_error(429, "Too many meetings not found. Try again later.")
+        response["Retry-After"] = str(error.retry_after)
+        return response
+    participant = member(request.user, meeting)
     if not meeting.room_is_ready:
         return json_error(404, "The meeting has no room yet: Google is still setting up its Meet.")
     return JsonResponse(
