@@ -11,12 +11,11 @@ from invitations import services, tokens
 from invitations.calendar import build_calendar
 from invitations.forms import InvitationForm
 from invitations.models import Invitation
+from meetings import joining
 from meetings.access import get_manageable_meeting, live_invitation, meeting_for, member
 from meetings.forms import JoinNameForm
-from meetings.models import Attendance
-from meetings.responses import closed_response, not_found_response
+from meetings.responses import closed_response, entry_response, not_found_response
 from meetings.services import TransitionError
-from meetings.views.joining import enter_meeting
 
 LINK_NOT_FOUND = (
     "Invitation link not found",
@@ -167,13 +166,13 @@ def join(request, meeting_id: int, token: str):
     if request.method == "POST":
         if not form.is_valid():
             return _render_join(request, invitation, form, status=400)
-        return enter_meeting(
-            request,
-            meeting,
-            form.cleaned_data["name"],
-            way=Attendance.Way.PERSONAL_LINK,
+        result = joining.personal_link_join(
             invitation=invitation,
+            display_name=form.cleaned_data["name"],
+            user=request.user,
+            session=request.session,
         )
+        return entry_response(request, result)
     return _render_join(request, invitation, form)
 
 
@@ -188,15 +187,13 @@ def _invitation_of(request, meeting_id: int) -> Invitation:
 def join_as_invitee(request, meeting_id: int):
     """An invited user joins from their meetings page, under their own name."""
     invitation = _invitation_of(request, meeting_id)
-    if not invitation.meeting.is_joinable:
-        return closed_response(request, invitation.meeting)
-    return enter_meeting(
-        request,
-        invitation.meeting,
-        request.user.display_name,
-        way=Attendance.Way.MEETINGS_PAGE,
+    result = joining.member_join(
+        meeting=invitation.meeting,
+        user=request.user,
+        session=request.session,
         invitation=invitation,
     )
+    return entry_response(request, result)
 
 
 ANSWERS = {

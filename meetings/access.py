@@ -21,17 +21,17 @@ def _room_fingerprint(meeting: Meeting) -> str:
 
 
 def grant_room(
-    request, meeting: Meeting, display_name: str, *, invitation=None, attendance=None
+    session, meeting: Meeting, display_name: str, *, invitation=None, attendance=None
 ) -> None:
     """Remember in the session that this visitor joined: name, invitation, attendance."""
-    joined = dict(request.session.get(_SESSION_KEY, {}))
+    joined = dict(session.get(_SESSION_KEY, {}))
     joined[str(meeting.meeting_id)] = {
         "name": display_name,
         "room": _room_fingerprint(meeting),
         "invitation": invitation.pk if invitation is not None else None,
         "attendance": attendance.pk if attendance is not None else None,
     }
-    request.session[_SESSION_KEY] = joined
+    session[_SESSION_KEY] = joined
 
 
 @dataclass(frozen=True)
@@ -41,17 +41,17 @@ class Grant:
     attendance_id: int | None = None
 
 
-def room_grant(request, meeting: Meeting) -> Grant | None:
+def room_grant(session, meeting: Meeting) -> Grant | None:
     """How someone came in through a join flow for this room, if they did."""
-    grant = request.session.get(_SESSION_KEY, {}).get(str(meeting.meeting_id))
+    grant = session.get(_SESSION_KEY, {}).get(str(meeting.meeting_id))
     if grant and grant.get("room") == _room_fingerprint(meeting):
         return Grant(grant.get("name", ""), grant.get("invitation"), grant.get("attendance"))
     return None
 
 
-def granted_attendance(request, meeting: Meeting):
+def granted_attendance(session, meeting: Meeting):
     """This visitor's attendance record of the meeting, if their join was recorded."""
-    grant = room_grant(request, meeting)
+    grant = room_grant(session, meeting)
     if grant is None or not grant.attendance_id:
         return None
     return meeting.attendances.filter(pk=grant.attendance_id).first()
@@ -99,7 +99,7 @@ def participant_in(request, meeting: Meeting) -> Participant | None:
     came through a join flow attends, under the name they confirmed.
     """
     user = request.user
-    grant = room_grant(request, meeting)
+    grant = room_grant(request.session, meeting)
     if can_manage(user, meeting):
         return Participant(grant.name if grant else user.display_name, True, user.pk, user.email)
     if grant is None:

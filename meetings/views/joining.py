@@ -3,26 +3,17 @@ and the JSON link of a logged-in participant."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from meetings import attendance as attendance_services
-from meetings import rooms, selectors, throttling
-from meetings.access import (
-    NO_PERMISSION,
-    can_manage,
-    grant_room,
-    granted_attendance,
-    live_invitation,
-    meeting_by_id,
-    meeting_for,
-    member,
-)
-from meetings.credentials import parse_meeting_id, secrets_match
+from meetings import joining, rooms, selectors, throttling
+from meetings.access import NO_PERMISSION, meeting_for, member
+from meetings.credentials import parse_meeting_id
 from meetings.forms import JoinByIdForm, JoinNameForm
-from meetings.models import Attendance, Meeting
-from meetings.responses import closed_response, json_error, not_found_response
+from meetings.joining import Outcome
+from meetings.models import Meeting
+from meetings.responses import closed_response, entry_response, json_error, not_found_response
 
 
 @require_GET
@@ -36,35 +27,6 @@ def home(request):
             .order_by("starts_at")[:5]
         )
     return render(request, "meetings/home.html", context)
-
-
-def enter_meeting(request, meeting: Meeting, display_name: str, *, way: str, invitation=None):
-    """Record the entry, then the room, or the waiting page while the host holds people back.
-
-    Every join flow ends here, so that each entry is recorded with its way in.
-    """
-    user = request.user
-    if invitation is None:
-        invitation = live_invitation(user, meeting)
-    is_moderator = can_manage(user, meeting) or bool(invitation and invitation.is_moderator)
-    try:
-        attendance = attendance_services.attendance_join(
-            meeting=meeting,
-            display_name=display_name,
-            way=way,
-            is_moderator=is_moderator,
-            user=user,
-            invitation=invitation,
-            previous=granted_attendance(request, meeting),
-        )
-    except attendance_services.MeetingFull as error:
-        return render(
-            request, "meetings/full.html", {"meeting": meeting, "message": str(error)}, status=409
-        )
-    grant_room(request, meeting, display_name, invitation=invitation, attendance=attendance)
-    if attendance.is_waiting:
-        return redirect("meetings:waiting", meeting_id=meeting.meeting_id)
-    return redirect("meetings:room", meeting_id=meeting.meeting_id)
 
 
 def _join_form(request, data=None, **initial):
@@ -83,27 +45,27 @@ def join_by_id(request):
     form = _join_form(request, request.POST)
     if not form.is_valid():
         return render(request, "meetings/join.html", {"form": form}, status=400)
-
-    meeting = selectors.meeting_for_passcode(form.cleaned_data["meeting_id"])
-    reservation = throttling.attempt_reserve(
-        limits=throttling.passcode_limits(
-            meeting=meeting, address=throttling.client_address(request)
-        )
+    result = joining.passcode_join(
+        meeting_id=form.cleaned_data["meeting_id"],
+        passcode=form.cleaned_data["passcode"],
+        display_name=form.cleaned_data["name"],
+        user=request.user,
+        address=throttling.client_address(request),
+        session=request.session,
     )
-    if not reservation.granted:
-        return render(request, "meetings/join.html", {"form": form, "throttled": True}, status=429)
-    if meeting is None:
+    if result.outcome == Outcome.THROTTLED:
+        response = render(
+            request, "meetings/join.html", {"form": form, "throttled": True}, status=429
+        )
+        response["Retry-After"] = str(result.retry_after)
+        return response
+    if result.outcome == Outcome.NOT_FOUND:
         form.add_error("meeting_id", "Meeting room not found.")
         return render(request, "meetings/join.html", {"form": form}, status=404)
-    if not secrets_match(form.cleaned_data["passcode"], meeting.passcode):
+    if result.outcome == Outcome.WRONG_PASSCODE:
         form.add_error("passcode", "Incorrect meeting password.")
         return render(request, "meetings/join.html", {"form": form}, status=403)
-
-    throttling.attempt_refund(reservation=reservation)
-    meeting = meeting_by_id(meeting.meeting_id)
-    if not meeting.is_joinable:
-        return closed_response(request, meeting)
-    return enter_meeting(request, meeting, form.cleaned_data["name"], way=Attendance.Way.MEETING_ID)
+    return entry_response(request, result)
 
 
 @never_cache
@@ -123,9 +85,13 @@ def join_share_link(request, token: str):
     form = JoinNameForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if form.is_valid():
-            return enter_meeting(
-                request, meeting, form.cleaned_data["name"], way=Attendance.Way.SHARE_LINK
+            result = joining.share_link_join(
+                meeting=meeting,
+                display_name=form.cleaned_data["name"],
+                user=request.user,
+                session=request.session,
             )
+            return entry_response(request, result)
         return render(
             request, "meetings/share_link.html", {"meeting": meeting, "form": form}, status=400
         )

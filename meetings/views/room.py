@@ -31,7 +31,7 @@ def room(request, meeting_id: int):
             "Check the meeting ID with the person who invited you.",
         )
     participant = participant_in(request, meeting)
-    attendance = granted_attendance(request, meeting)
+    attendance = granted_attendance(request.session, meeting)
     if participant is None or (attendance is None and not can_manage(request.user, meeting)):
         return redirect(reverse("join:by_id") + f"?meeting_id={meeting.formatted_meeting_id}")
     if not meeting.is_joinable:
@@ -58,7 +58,7 @@ def room(request, meeting_id: int):
 
 def own_attendance(request, meeting_id: int):
     meeting = meeting_for(request, meeting_id)
-    return meeting, granted_attendance(request, meeting)
+    return meeting, granted_attendance(request.session, meeting)
 
 
 @never_cache

@@ -34,6 +34,7 @@ def test_meeting_locks_after_its_limit_even_for_the_right_passcode(client, meeti
     response = _guess(client, meeting, passcode=meeting.passcode)
     assert response.status_code == 429
     assert "Too many incorrect passcodes" in response.text
+    assert 0 < int(response["Retry-After"]) <= limits.PASSCODE_MEETING_WINDOW
     assert client.get(reverse("meetings:room", args=[meeting.meeting_id])).status_code == 302
 
 
