@@ -1,9 +1,11 @@
 """Ways into a meeting: the home page's form, meeting ID and passcode, the share link,
 and the JSON link of a logged-in participant."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -101,7 +103,14 @@ def join_share_link(request, token: str):
 @never_cache
 @require_GET
 def meeting_link(request, raw_id: str):
-    """The logged-in user's personal way into a meeting, for apps and the site's Join buttons."""
+    """The logged-in user's own way into a meeting, for apps and the site's Join buttons.
+
+    This is the apps' "join" call, so unlike other GETs it records the entry,
+    under the same rules as the join pages (member_join): it needs a logged-in
+    session and no email links to it, so mail scanners that open links never
+    reach it. Someone who must wait gets the waiting page as meeting_url, where
+    the page flow would have sent them.
+    """
     if not request.user.is_authenticated:
         return json_error(401, "Log in to get your link to this meeting.")
     meeting_id = parse_meeting_id(raw_id)
@@ -117,15 +126,23 @@ def meeting_link(request, raw_id: str):
         response = json_error(429, "Too many meetings not found. Try again later.")
         response["Retry-After"] = str(error.retry_after)
         return response
-    participant = member(request.user, meeting)
-    if not meeting.room_is_ready:
+    if meeting.is_joinable and not meeting.room_is_ready:
         return json_error(404, "The meeting has no room yet: Google is still setting up its Meet.")
+    result = joining.member_join(meeting=meeting, user=request.user, session=request.session)
+    if not result.entered:
+        return json_error(404, f"Meeting link not available. {result.message}")
+    waiting = result.outcome == Outcome.WAITING
+    if waiting:
+        url = settings.SITE_URL + reverse("meetings:waiting", args=[meeting.meeting_id])
+    else:
+        url = rooms.room_url(meeting, result.participant)
     return JsonResponse(
         {
             "meeting_id": meeting.formatted_meeting_id,
-            "meeting_url": rooms.room_url(meeting, participant),
-            "display_name": participant.display_name,
-            "is_moderator": participant.is_moderator,
+            "meeting_url": url,
+            "waiting": waiting,
+            "display_name": result.participant.display_name,
+            "is_moderator": result.participant.is_moderator,
             "starts_at": meeting.starts_at.isoformat(),
             "duration": meeting.duration,
             "status": meeting.status,
