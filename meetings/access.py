@@ -78,6 +78,17 @@ class Participant:
     email: str = ""
     invitation_id: int | None = None
 
+    @classmethod
+    def entering(cls, user, display_name: str, *, invitation, is_moderator: bool):
+        """Someone who came in under `display_name`, by their account or an invitation."""
+        return cls(
+            display_name,
+            is_moderator,
+            user.pk if user.is_authenticated else None,
+            invitation.email if invitation else getattr(user, "email", ""),
+            invitation.pk if invitation else None,
+        )
+
 
 def member(user, meeting: Meeting) -> Participant | None:
     """A logged-in user's own place in the meeting: host, staff or invitee; else None."""
@@ -109,13 +120,8 @@ def participant_in(request, meeting: Meeting) -> Participant | None:
         invitation = meeting.invitations.filter(
             pk=grant.invitation_id, revoked_at__isnull=True
         ).first()
-    return Participant(
-        grant.name,
-        invitation is not None and invitation.is_moderator,
-        user.pk if user.is_authenticated else None,
-        invitation.email if invitation else getattr(user, "email", ""),
-        invitation.pk if invitation else None,
-    )
+    is_moderator = invitation is not None and invitation.is_moderator
+    return Participant.entering(user, grant.name, invitation=invitation, is_moderator=is_moderator)
 
 
 def meeting_by_id(meeting_id: int) -> Meeting | None:

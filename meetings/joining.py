@@ -5,7 +5,8 @@ Each returns a JoinResult that the view turns into a page or JSON; none knows
 about requests. The visitor's session is passed in, because it holds who joined
 which room: a second join reuses the attendance it names (a reload is one
 entry, not two) and the join writes it back, so reading and writing it belong
-to the same step. The session is saved only with a successful response.
+to the same step. Django saves the session with the response, after the
+transaction has committed, and never with a 500.
 """
 
 import enum
@@ -81,12 +82,8 @@ def _enter(
     except attendance_services.MeetingFull as error:
         return JoinResult(Outcome.FULL, meeting, message=str(error))
     grant_room(session, meeting, display_name, invitation=invitation, attendance=attendance)
-    participant = Participant(
-        display_name,
-        is_moderator,
-        user.pk if user.is_authenticated else None,
-        invitation.email if invitation else getattr(user, "email", ""),
-        invitation.pk if invitation else None,
+    participant = Participant.entering(
+        user, display_name, invitation=invitation, is_moderator=is_moderator
     )
     outcome = Outcome.WAITING if attendance.is_waiting else Outcome.ADMITTED
     return JoinResult(outcome, meeting, attendance, participant)
