@@ -137,7 +137,8 @@ def meeting_for(request, meeting_id: int, *, allowed: Callable | None = None) ->
     they tell existing IDs from unused ones: failed lookups count per user and
     per client address, and past the limit every failed one answers 429. A
     lookup that succeeds is never refused, since it reveals nothing, so a host
-    behind a busy shared address keeps their own meetings.
+    behind a busy shared address keeps their own meetings. The count is the
+    limiter's bookkeeping, so a GET may write it: it changes nothing anyone sees.
     """
     meeting = meeting_by_id(meeting_id)
     if meeting is None:
