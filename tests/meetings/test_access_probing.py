@@ -114,10 +114,12 @@ def test_probing_rooms_without_an_account_counts_for_the_address(client, limits)
     assert client.get(reverse("meetings:room", args=[UNUSED_ID])).status_code == 429
 
 
-def test_an_invitee_opens_the_meeting_after_failed_lookups(prober, limits):
+def test_an_invitee_opens_the_meeting_after_failed_lookups(client, limits):
+    guest = UserFactory()
     meeting = MeetingFactory()
-    user = prober.session["_auth_user_id"]
-    Invitation.objects.create(meeting=meeting, user_id=user, email="guest@example.com")
+    Invitation.objects.create(meeting=meeting, user=guest, email=guest.email)
+    client.force_login(guest)
     for _ in range(3):
-        prober.get(_detail(UNUSED_ID))
-    assert prober.get(_detail(meeting.meeting_id)).status_code == 200
+        client.get(_detail(UNUSED_ID))
+    assert client.get(_detail(UNUSED_ID)).status_code == 429
+    assert client.get(_detail(meeting.meeting_id)).status_code == 200
