@@ -1,8 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -12,12 +11,11 @@ from invitations import services, tokens
 from invitations.calendar import build_calendar
 from invitations.forms import InvitationForm
 from invitations.models import Invitation
-from meetings.access import NO_PERMISSION, get_manageable_meeting, get_meeting_or_404, member
+from meetings import joining
+from meetings.access import get_manageable_meeting, live_invitation, meeting_for, member
 from meetings.forms import JoinNameForm
-from meetings.models import Attendance, Meeting
-from meetings.responses import closed_response, not_found_response
+from meetings.responses import closed_response, entry_response, not_found_response
 from meetings.services import TransitionError
-from meetings.views.joining import enter_meeting
 
 LINK_NOT_FOUND = (
     "Invitation link not found",
@@ -168,28 +166,20 @@ def join(request, meeting_id: int, token: str):
     if request.method == "POST":
         if not form.is_valid():
             return _render_join(request, invitation, form, status=400)
-        return enter_meeting(
-            request,
-            meeting,
-            form.cleaned_data["name"],
-            way=Attendance.Way.PERSONAL_LINK,
+        result = joining.personal_link_join(
             invitation=invitation,
+            display_name=form.cleaned_data["name"],
+            user=request.user,
+            session=request.session,
         )
+        return entry_response(request, result)
     return _render_join(request, invitation, form)
 
 
 def _invitation_of(request, meeting_id: int) -> Invitation:
     """The user's own live invitation: 404 for no such meeting, 403 for someone else's."""
-    invitation = (
-        Invitation.objects.select_related("meeting__host")
-        .filter(meeting__meeting_id=meeting_id, user=request.user, revoked_at__isnull=True)
-        .first()
-    )
-    if invitation is None:
-        if Meeting.objects.filter(meeting_id=meeting_id).exists():
-            raise PermissionDenied(NO_PERMISSION)
-        raise Http404("Meeting not found")
-    return invitation
+    meeting = meeting_for(request, meeting_id, allowed=live_invitation)
+    return live_invitation(request.user, meeting)
 
 
 @login_required
@@ -197,15 +187,13 @@ def _invitation_of(request, meeting_id: int) -> Invitation:
 def join_as_invitee(request, meeting_id: int):
     """An invited user joins from their meetings page, under their own name."""
     invitation = _invitation_of(request, meeting_id)
-    if not invitation.meeting.is_joinable:
-        return closed_response(request, invitation.meeting)
-    return enter_meeting(
-        request,
-        invitation.meeting,
-        request.user.display_name,
-        way=Attendance.Way.MEETINGS_PAGE,
+    result = joining.member_join(
+        meeting=invitation.meeting,
+        user=request.user,
+        session=request.session,
         invitation=invitation,
     )
+    return entry_response(request, result)
 
 
 ANSWERS = {
@@ -284,9 +272,7 @@ def rsvp_as_invitee(request, meeting_id: int):
 @require_GET
 def calendar_file(request, meeting_id: int):
     """The current calendar file for the host and invited users (no personal link in it)."""
-    meeting = get_meeting_or_404(meeting_id)
-    if member(request.user, meeting) is None:
-        raise PermissionDenied(NO_PERMISSION)
+    meeting = meeting_for(request, meeting_id, allowed=member)
     ics = build_calendar(
         meeting, method="PUBLISH", join_url=settings.SITE_URL + meeting.get_absolute_url()
     )

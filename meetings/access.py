@@ -1,11 +1,13 @@
 """Who may open a meeting's pages, who has come through a join flow, and with which role."""
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from meetings import throttling
 from meetings.models import Meeting
 
 _SESSION_KEY = "joined_meetings"
@@ -19,17 +21,17 @@ def _room_fingerprint(meeting: Meeting) -> str:
 
 
 def grant_room(
-    request, meeting: Meeting, display_name: str, *, invitation=None, attendance=None
+    session, meeting: Meeting, display_name: str, *, invitation=None, attendance=None
 ) -> None:
     """Remember in the session that this visitor joined: name, invitation, attendance."""
-    joined = dict(request.session.get(_SESSION_KEY, {}))
+    joined = dict(session.get(_SESSION_KEY, {}))
     joined[str(meeting.meeting_id)] = {
         "name": display_name,
         "room": _room_fingerprint(meeting),
         "invitation": invitation.pk if invitation is not None else None,
         "attendance": attendance.pk if attendance is not None else None,
     }
-    request.session[_SESSION_KEY] = joined
+    session[_SESSION_KEY] = joined
 
 
 @dataclass(frozen=True)
@@ -39,17 +41,17 @@ class Grant:
     attendance_id: int | None = None
 
 
-def room_grant(request, meeting: Meeting) -> Grant | None:
+def room_grant(session, meeting: Meeting) -> Grant | None:
     """How someone came in through a join flow for this room, if they did."""
-    grant = request.session.get(_SESSION_KEY, {}).get(str(meeting.meeting_id))
+    grant = session.get(_SESSION_KEY, {}).get(str(meeting.meeting_id))
     if grant and grant.get("room") == _room_fingerprint(meeting):
         return Grant(grant.get("name", ""), grant.get("invitation"), grant.get("attendance"))
     return None
 
 
-def granted_attendance(request, meeting: Meeting):
+def granted_attendance(session, meeting: Meeting):
     """This visitor's attendance record of the meeting, if their join was recorded."""
-    grant = room_grant(request, meeting)
+    grant = room_grant(session, meeting)
     if grant is None or not grant.attendance_id:
         return None
     return meeting.attendances.filter(pk=grant.attendance_id).first()
@@ -76,6 +78,17 @@ class Participant:
     email: str = ""
     invitation_id: int | None = None
 
+    @classmethod
+    def entering(cls, user, display_name: str, *, invitation, is_moderator: bool):
+        """Someone who came in under `display_name`, by their account or an invitation."""
+        return cls(
+            display_name,
+            is_moderator,
+            user.pk if user.is_authenticated else None,
+            invitation.email if invitation else getattr(user, "email", ""),
+            invitation.pk if invitation else None,
+        )
+
 
 def member(user, meeting: Meeting) -> Participant | None:
     """A logged-in user's own place in the meeting: host, staff or invitee; else None."""
@@ -97,7 +110,7 @@ def participant_in(request, meeting: Meeting) -> Participant | None:
     came through a join flow attends, under the name they confirmed.
     """
     user = request.user
-    grant = room_grant(request, meeting)
+    grant = room_grant(request.session, meeting)
     if can_manage(user, meeting):
         return Participant(grant.name if grant else user.display_name, True, user.pk, user.email)
     if grant is None:
@@ -107,26 +120,43 @@ def participant_in(request, meeting: Meeting) -> Participant | None:
         invitation = meeting.invitations.filter(
             pk=grant.invitation_id, revoked_at__isnull=True
         ).first()
-    return Participant(
-        grant.name,
-        invitation is not None and invitation.is_moderator,
-        user.pk if user.is_authenticated else None,
-        invitation.email if invitation else getattr(user, "email", ""),
-        invitation.pk if invitation else None,
-    )
+    is_moderator = invitation is not None and invitation.is_moderator
+    return Participant.entering(user, grant.name, invitation=invitation, is_moderator=is_moderator)
 
 
-def get_meeting_or_404(meeting_id: int) -> Meeting:
-    """The meeting with its host, or 404."""
-    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
+def meeting_by_id(meeting_id: int) -> Meeting | None:
+    """The meeting of a 9-digit ID with its host: every lookup of a meeting by its ID."""
+    return Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
+
+
+def meeting_for(request, meeting_id: int, *, allowed: Callable | None = None) -> Meeting:
+    """The meeting a page opens by its ID: 404 if there is none, 403 if `allowed(user, meeting)`
+    says no.
+
+    Both answers are kept (the personal link's specification asks for them), so
+    they tell existing IDs from unused ones: failed lookups count per user and
+    per client address, and past the limit every failed one answers 429. A
+    lookup that succeeds is never refused, since it reveals nothing, so a host
+    behind a busy shared address keeps their own meetings. The count is the
+    limiter's bookkeeping, so a GET may write it: it changes nothing anyone sees.
+    """
+    meeting = meeting_by_id(meeting_id)
     if meeting is None:
+        _lookup_failed(request)
         raise Http404("Meeting not found")
+    if allowed is not None and not allowed(request.user, meeting):
+        _lookup_failed(request)
+        raise PermissionDenied(NO_PERMISSION)
     return meeting
+
+
+def _lookup_failed(request) -> None:
+    limits = throttling.lookup_limits(user=request.user, address=throttling.client_address(request))
+    reservation = throttling.attempt_reserve(limits=limits)
+    if not reservation.granted:
+        raise throttling.Throttled(reservation.retry_after)
 
 
 def get_manageable_meeting(request, meeting_id: int) -> Meeting:
     """The meeting if the user hosts it (or is staff): 404 if it does not exist, else 403."""
-    meeting = get_meeting_or_404(meeting_id)
-    if not can_manage(request.user, meeting):
-        raise PermissionDenied(NO_PERMISSION)
-    return meeting
+    return meeting_for(request, meeting_id, allowed=can_manage)

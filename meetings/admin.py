@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from meetings.models import Attendance, Meeting, PasscodeAttemptWindow
+from meetings.models import AttemptWindow, Attendance, Meeting
 
 
 @admin.register(Meeting)
@@ -36,8 +36,8 @@ class MeetingAdmin(admin.ModelAdmin):
         return meeting.formatted_meeting_id
 
 
-@admin.register(PasscodeAttemptWindow)
-class PasscodeAttemptWindowAdmin(admin.ModelAdmin):
+@admin.register(AttemptWindow)
+class AttemptWindowAdmin(admin.ModelAdmin):
     list_display = ("scope", "key", "window_start", "attempts")
     list_filter = ("scope",)
     search_fields = ("key",)

@@ -224,19 +224,22 @@ class Meeting(models.Model):
         return self.status == self.Status.SCHEDULED
 
 
-class PasscodeAttemptWindow(models.Model):
-    """Failed passcode attempts in one fixed time window, for one meeting or one address.
+class AttemptWindow(models.Model):
+    """Failures counted in one fixed time window, for one scope and key.
 
-    A row per (scope, key, window); attempts are reserved with a conditional
-    UPDATE before the passcode is compared, so racing requests cannot both
-    slip under the limit.
+    Passcode guesses per meeting and per client address; failed lookups of a
+    meeting by its ID per user and per client address. A row per (scope, key,
+    window); attempts are reserved with a conditional UPDATE, so racing
+    requests cannot both slip under the limit.
     """
 
     class Scope(models.TextChoices):
-        MEETING = "meeting", "Meeting"
-        ADDRESS = "address", "Client address"
+        PASSCODE_MEETING = "meeting", "Passcodes per meeting"
+        PASSCODE_ADDRESS = "address", "Passcodes per client address"
+        LOOKUP_USER = "lookup_user", "Meeting lookups per user"
+        LOOKUP_ADDRESS = "lookup_address", "Meeting lookups per client address"
 
-    scope = models.CharField(max_length=10, choices=Scope.choices)
+    scope = models.CharField(max_length=20, choices=Scope.choices)
     key = models.CharField(max_length=64)
     window_start = models.DateTimeField()
     attempts = models.PositiveIntegerField(default=0)
@@ -244,7 +247,7 @@ class PasscodeAttemptWindow(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["scope", "key", "window_start"], name="passcode_attempt_window_unique"
+                fields=["scope", "key", "window_start"], name="attempt_window_unique"
             )
         ]
 

@@ -84,8 +84,3 @@ def _paginator(total: int, per_page: int) -> Paginator:
 def meeting_for_share_link(token: str) -> Meeting | None:
     """The meeting a share link opens, with its host, or None."""
     return Meeting.objects.select_related("host").filter(invitation_token=token).first()
-
-
-def meeting_for_passcode(meeting_id: int) -> Meeting | None:
-    """The meeting of an ID, holding only its passcode: most passcodes typed are wrong."""
-    return Meeting.objects.only("meeting_id", "passcode").filter(meeting_id=meeting_id).first()

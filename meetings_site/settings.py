@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "meetings.throttling.ThrottledMiddleware",
 ]
 
 ROOT_URLCONF = "meetings_site.urls"
@@ -224,6 +225,10 @@ PASSCODE_ATTEMPTS_PER_MEETING = env.int("PASSCODE_ATTEMPTS_PER_MEETING", default
 PASSCODE_MEETING_WINDOW = env.int("PASSCODE_MEETING_WINDOW", default=15 * 60)
 PASSCODE_ATTEMPTS_PER_ADDRESS = env.int("PASSCODE_ATTEMPTS_PER_ADDRESS", default=20)
 PASSCODE_ADDRESS_WINDOW = env.int("PASSCODE_ADDRESS_WINDOW", default=60 * 60)
+# Probing meeting IDs: failed lookups (no such meeting, or not yours) per window.
+MEETING_LOOKUP_FAILURES_PER_USER = env.int("MEETING_LOOKUP_FAILURES_PER_USER", default=20)
+MEETING_LOOKUP_FAILURES_PER_ADDRESS = env.int("MEETING_LOOKUP_FAILURES_PER_ADDRESS", default=60)
+MEETING_LOOKUP_WINDOW = env.int("MEETING_LOOKUP_WINDOW", default=15 * 60)
 # How many reverse proxies in front of the site append to X-Forwarded-For;
 # 0 trusts only the socket's peer address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -2,24 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from meetings import attendance as attendance_services
-from meetings import selectors, services
-from meetings.access import (
-    NO_PERMISSION,
-    can_manage,
-    get_manageable_meeting,
-    get_meeting_or_404,
-    live_invitation,
-)
+from meetings import joining, selectors, services
+from meetings.access import can_manage, get_manageable_meeting, live_invitation, meeting_for, member
 from meetings.forms import MeetingFilterForm, MeetingForm
 from meetings.google_meet import MeetError
-from meetings.models import Attendance, Meeting
-from meetings.views.joining import enter_meeting
+from meetings.models import Meeting
+from meetings.responses import entry_response
 
 MEETINGS_PER_PAGE = 20
 
@@ -102,12 +95,10 @@ def _provider_failed(request, form, meeting: Meeting | None, error: MeetError):
 @login_required
 @require_GET
 def meeting_detail(request, meeting_id: int):
-    meeting = get_meeting_or_404(meeting_id)
+    meeting = meeting_for(request, meeting_id, allowed=member)
     if can_manage(request.user, meeting):
         return _host_detail(request, meeting)
     invitation = live_invitation(request.user, meeting)
-    if invitation is None:
-        raise PermissionDenied(NO_PERMISSION)
     return render(
         request, "meetings/detail_invitee.html", {"meeting": meeting, "invitation": invitation}
     )
@@ -184,12 +175,10 @@ def _refuse(request, meeting: Meeting, message: str):
 def meeting_start(request, meeting_id: int):
     """The host opens the meeting and goes in; people waiting only for the host follow."""
     meeting = get_manageable_meeting(request, meeting_id)
-    try:
-        meeting = services.meeting_start(meeting=meeting)
-    except services.TransitionError as error:
-        return _refuse(request, meeting, str(error))
-    attendance_services.attendance_admit_on_start(meeting=meeting)
-    return enter_meeting(request, meeting, request.user.display_name, way=Attendance.Way.HOST)
+    result = joining.host_start(meeting=meeting, user=request.user, session=request.session)
+    if result.outcome == joining.Outcome.CLOSED:
+        return _refuse(request, meeting, result.message)
+    return entry_response(request, result)
 
 
 @login_required

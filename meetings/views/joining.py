@@ -1,26 +1,21 @@
 """Ways into a meeting: the home page's form, meeting ID and passcode, the share link,
 and the JSON link of a logged-in participant."""
 
-from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from meetings import attendance as attendance_services
-from meetings import rooms, selectors, throttling
-from meetings.access import (
-    NO_PERMISSION,
-    can_manage,
-    get_meeting_or_404,
-    grant_room,
-    granted_attendance,
-    live_invitation,
-    member,
-)
-from meetings.credentials import parse_meeting_id, secrets_match
+from meetings import joining, rooms, selectors, throttling
+from meetings.access import NO_PERMISSION, meeting_for, member
+from meetings.credentials import parse_meeting_id
 from meetings.forms import JoinByIdForm, JoinNameForm
-from meetings.models import Attendance, Meeting
-from meetings.responses import closed_response, json_error, not_found_response
+from meetings.joining import Outcome
+from meetings.models import Meeting
+from meetings.responses import closed_response, entry_response, json_error, not_found_response
 
 
 @require_GET
@@ -34,35 +29,6 @@ def home(request):
             .order_by("starts_at")[:5]
         )
     return render(request, "meetings/home.html", context)
-
-
-def enter_meeting(request, meeting: Meeting, display_name: str, *, way: str, invitation=None):
-    """Record the entry, then the room, or the waiting page while the host holds people back.
-
-    Every join flow ends here, so that each entry is recorded with its way in.
-    """
-    user = request.user
-    if invitation is None:
-        invitation = live_invitation(user, meeting)
-    is_moderator = can_manage(user, meeting) or bool(invitation and invitation.is_moderator)
-    try:
-        attendance = attendance_services.attendance_join(
-            meeting=meeting,
-            display_name=display_name,
-            way=way,
-            is_moderator=is_moderator,
-            user=user,
-            invitation=invitation,
-            previous=granted_attendance(request, meeting),
-        )
-    except attendance_services.MeetingFull as error:
-        return render(
-            request, "meetings/full.html", {"meeting": meeting, "message": str(error)}, status=409
-        )
-    grant_room(request, meeting, display_name, invitation=invitation, attendance=attendance)
-    if attendance.is_waiting:
-        return redirect("meetings:waiting", meeting_id=meeting.meeting_id)
-    return redirect("meetings:room", meeting_id=meeting.meeting_id)
 
 
 def _join_form(request, data=None, **initial):
@@ -81,25 +47,27 @@ def join_by_id(request):
     form = _join_form(request, request.POST)
     if not form.is_valid():
         return render(request, "meetings/join.html", {"form": form}, status=400)
-
-    meeting = selectors.meeting_for_passcode(form.cleaned_data["meeting_id"])
-    reservation = throttling.attempt_reserve(
-        meeting=meeting, address=throttling.client_address(request)
+    result = joining.passcode_join(
+        meeting_id=form.cleaned_data["meeting_id"],
+        passcode=form.cleaned_data["passcode"],
+        display_name=form.cleaned_data["name"],
+        user=request.user,
+        address=throttling.client_address(request),
+        session=request.session,
     )
-    if not reservation.granted:
-        return render(request, "meetings/join.html", {"form": form, "throttled": True}, status=429)
-    if meeting is None:
+    if result.outcome == Outcome.THROTTLED:
+        response = render(
+            request, "meetings/join.html", {"form": form, "throttled": True}, status=429
+        )
+        response["Retry-After"] = str(result.retry_after)
+        return response
+    if result.outcome == Outcome.NOT_FOUND:
         form.add_error("meeting_id", "Meeting room not found.")
         return render(request, "meetings/join.html", {"form": form}, status=404)
-    if not secrets_match(form.cleaned_data["passcode"], meeting.passcode):
+    if result.outcome == Outcome.WRONG_PASSCODE:
         form.add_error("passcode", "Incorrect meeting password.")
         return render(request, "meetings/join.html", {"form": form}, status=403)
-
-    throttling.attempt_refund(reservation=reservation)
-    meeting = get_meeting_or_404(meeting.meeting_id)
-    if not meeting.is_joinable:
-        return closed_response(request, meeting)
-    return enter_meeting(request, meeting, form.cleaned_data["name"], way=Attendance.Way.MEETING_ID)
+    return entry_response(request, result)
 
 
 @never_cache
@@ -119,9 +87,13 @@ def join_share_link(request, token: str):
     form = JoinNameForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if form.is_valid():
-            return enter_meeting(
-                request, meeting, form.cleaned_data["name"], way=Attendance.Way.SHARE_LINK
+            result = joining.share_link_join(
+                meeting=meeting,
+                display_name=form.cleaned_data["name"],
+                user=request.user,
+                session=request.session,
             )
+            return entry_response(request, result)
         return render(
             request, "meetings/share_link.html", {"meeting": meeting, "form": form}, status=400
         )
@@ -131,26 +103,46 @@ def join_share_link(request, token: str):
 @never_cache
 @require_GET
 def meeting_link(request, raw_id: str):
-    """The logged-in user's personal way into a meeting, for apps and the site's Join buttons."""
+    """The logged-in user's own way into a meeting, for apps and the site's Join buttons.
+
+    This is the apps' "join" call, so unlike other GETs it records the entry,
+    under the same rules as the join pages (member_join): it needs a logged-in
+    session and no email links to it, so mail scanners that open links never
+    reach it. Someone who must wait gets the waiting page as meeting_url, where
+    the page flow would have sent them.
+    """
     if not request.user.is_authenticated:
         return json_error(401, "Log in to get your link to this meeting.")
     meeting_id = parse_meeting_id(raw_id)
     if meeting_id is None:
         return json_error(400, "A meeting ID is 9 digits, like 123-456-789.")
-    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
-    if meeting is None:
+    try:
+        meeting = meeting_for(request, meeting_id, allowed=member)
+    except Http404:
         return json_error(404, "Meeting room not found.")
-    participant = member(request.user, meeting)
-    if participant is None:
+    except PermissionDenied:
         return json_error(403, NO_PERMISSION + ".")
-    if not meeting.room_is_ready:
+    except throttling.Throttled as error:
+        response = json_error(429, "Too many meetings not found. Try again later.")
+        response["Retry-After"] = str(error.retry_after)
+        return response
+    if meeting.is_joinable and not meeting.room_is_ready:
         return json_error(404, "The meeting has no room yet: Google is still setting up its Meet.")
+    result = joining.member_join(meeting=meeting, user=request.user, session=request.session)
+    if not result.entered:
+        return json_error(404, f"Meeting link not available. {result.message}")
+    waiting = result.outcome == Outcome.WAITING
+    if waiting:
+        url = settings.SITE_URL + reverse("meetings:waiting", args=[meeting.meeting_id])
+    else:
+        url = rooms.room_url(meeting, result.participant)
     return JsonResponse(
         {
             "meeting_id": meeting.formatted_meeting_id,
-            "meeting_url": rooms.room_url(meeting, participant),
-            "display_name": participant.display_name,
-            "is_moderator": participant.is_moderator,
+            "meeting_url": url,
+            "waiting": waiting,
+            "display_name": result.participant.display_name,
+            "is_moderator": result.participant.is_moderator,
             "starts_at": meeting.starts_at.isoformat(),
             "duration": meeting.duration,
             "status": meeting.status,

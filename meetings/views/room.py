@@ -1,7 +1,7 @@
 """The video room and the waiting room in front of it."""
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -11,8 +11,8 @@ from meetings import rooms
 from meetings.access import (
     NO_PERMISSION,
     can_manage,
-    get_meeting_or_404,
     granted_attendance,
+    meeting_for,
     participant_in,
 )
 from meetings.models import Meeting
@@ -22,15 +22,16 @@ from meetings.responses import closed_response, json_error, not_found_response
 @never_cache
 @require_GET
 def room(request, meeting_id: int):
-    meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
-    if meeting is None:
+    try:
+        meeting = meeting_for(request, meeting_id)
+    except Http404:
         return not_found_response(
             request,
             "Meeting room not found",
             "Check the meeting ID with the person who invited you.",
         )
     participant = participant_in(request, meeting)
-    attendance = granted_attendance(request, meeting)
+    attendance = granted_attendance(request.session, meeting)
     if participant is None or (attendance is None and not can_manage(request.user, meeting)):
         return redirect(reverse("join:by_id") + f"?meeting_id={meeting.formatted_meeting_id}")
     if not meeting.is_joinable:
@@ -56,8 +57,8 @@ def room(request, meeting_id: int):
 
 
 def own_attendance(request, meeting_id: int):
-    meeting = get_meeting_or_404(meeting_id)
-    return meeting, granted_attendance(request, meeting)
+    meeting = meeting_for(request, meeting_id)
+    return meeting, granted_attendance(request.session, meeting)
 
 
 @never_cache

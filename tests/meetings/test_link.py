@@ -2,6 +2,8 @@ import pytest
 from django.urls import reverse
 
 from invitations.models import Invitation
+from meetings import services
+from meetings.models import Attendance, Meeting
 from tests.factories import MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +20,7 @@ def test_host_gets_a_moderator_link_with_their_name(host_client, meeting):
         "meeting_url": f"https://meet.jit.si/{meeting.room_name}#userInfo.displayName="
         "%22Ada%20Lovelace%22&config.startWithAudioMuted=false"
         "&config.startWithVideoMuted=false",
+        "waiting": False,
         "display_name": "Ada Lovelace",
         "is_moderator": True,
         "starts_at": meeting.starts_at.isoformat(),
@@ -89,3 +92,91 @@ def test_a_co_host_joining_by_personal_link_moderates_in_the_room(client, meetin
     response = client.get(reverse("meetings:room", args=[meeting.meeting_id]))
     assert response.context["moderator"] is True
     assert response.context["can_end"] is False
+
+
+# The same admission rules as the join pages (the link is the apps' join)
+
+
+@pytest.fixture
+def invited_client(client, meeting):
+    guest = UserFactory(first_name="Grace", last_name="Hopper")
+    Invitation.objects.create(meeting=meeting, user=guest, email=guest.email)
+    client.force_login(guest)
+    return client
+
+
+def _settings(meeting, **fields):
+    Meeting.objects.filter(pk=meeting.pk).update(**fields)
+    meeting.refresh_from_db()
+
+
+@pytest.mark.parametrize("hold", [{"waiting_room": True}, {"join_before_host": False}])
+def test_an_invitee_who_must_wait_gets_the_waiting_page_not_the_room(
+    invited_client, meeting, settings, hold
+):
+    _settings(meeting, **hold)
+    response = invited_client.get(_link(meeting.meeting_id))
+    assert response.status_code == 200
+    data = response.json()
+    waiting_page = reverse("meetings:waiting", args=[meeting.meeting_id])
+    assert data["waiting"] is True
+    assert data["meeting_url"] == settings.SITE_URL + waiting_page
+    assert meeting.access_token not in response.text
+    # Opening meeting_url lands where the page flow would: the waiting page.
+    assert "Please wait, Grace Hopper" in invited_client.get(waiting_page).text
+    assert Attendance.objects.get().is_waiting
+
+
+def test_an_admitted_invitee_gets_the_room_and_the_entry_is_recorded(invited_client, meeting):
+    data = invited_client.get(_link(meeting.meeting_id)).json()
+    assert data["waiting"] is False and meeting.room_name in data["meeting_url"]
+    entry = Attendance.objects.get()
+    assert (entry.way, entry.display_name) == ("meetings_page", "Grace Hopper")
+    assert entry.admitted_at is not None
+    room = invited_client.get(reverse("meetings:room", args=[meeting.meeting_id]))
+    assert room.status_code == 200
+
+
+def test_the_host_is_admitted_through_the_waiting_room(host_client, meeting):
+    _settings(meeting, waiting_room=True, join_before_host=False)
+    data = host_client.get(_link(meeting.meeting_id)).json()
+    assert data["waiting"] is False and data["is_moderator"] is True
+    assert Attendance.objects.get().way == "host"
+
+
+def test_asking_again_keeps_one_entry(invited_client, meeting):
+    for _ in range(3):
+        invited_client.get(_link(meeting.meeting_id))
+    assert Attendance.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("close", "error"),
+    [
+        ("cancel", "Meeting link not available. This meeting was cancelled."),
+        ("end", "Meeting link not available. This meeting has ended."),
+    ],
+)
+def test_a_closed_meeting_has_no_link(host_client, meeting, close, error):
+    if close == "cancel":
+        services.meeting_cancel(meeting=meeting)
+    else:
+        services.meeting_end(meeting=services.meeting_start(meeting=meeting))
+    response = host_client.get(_link(meeting.meeting_id))
+    assert response.status_code == 404
+    assert response.json() == {"error": error}
+    assert not Attendance.objects.exists()
+
+
+def test_a_full_meeting_has_no_link_and_says_it_is_full(invited_client, meeting):
+    _settings(meeting, participant_limit=2)
+    for name in ("One", "Two"):
+        Attendance.objects.create(
+            meeting=meeting, display_name=name, way="share_link", admitted_at=meeting.created_at
+        )
+    response = invited_client.get(_link(meeting.meeting_id))
+    assert response.status_code == 404
+    assert response.json()["error"].startswith(
+        "Meeting link not available. This meeting is full: it allows 2 people at once."
+    )
+    assert Attendance.objects.count() == 2

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings import throttling
-from meetings.models import PasscodeAttemptWindow
+from meetings.models import AttemptWindow
 from tests.factories import MeetingFactory
 
 JOIN = reverse("join:by_id")
@@ -34,6 +34,7 @@ def test_meeting_locks_after_its_limit_even_for_the_right_passcode(client, meeti
     response = _guess(client, meeting, passcode=meeting.passcode)
     assert response.status_code == 429
     assert "Too many incorrect passcodes" in response.text
+    assert 0 < int(response["Retry-After"]) <= limits.PASSCODE_MEETING_WINDOW
     assert client.get(reverse("meetings:room", args=[meeting.meeting_id])).status_code == 302
 
 
@@ -80,10 +81,7 @@ def test_lock_lifts_when_the_window_is_over(client, meeting, limits, monkeypatch
     monkeypatch.setattr(throttling.timezone, "now", lambda: later)
     assert _guess(client, meeting, passcode=meeting.passcode).status_code == 302
     # Windows that are over are dropped as new ones open.
-    assert (
-        PasscodeAttemptWindow.objects.filter(window_start__lt=later - timedelta(hours=1)).count()
-        == 0
-    )
+    assert AttemptWindow.objects.filter(window_start__lt=later - timedelta(hours=1)).count() == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -98,7 +96,8 @@ def test_racing_attempts_cannot_slip_past_the_limit(limits):
     def attempt(n):
         try:
             start.wait()
-            reservation = throttling.attempt_reserve(meeting=meeting, address=f"192.0.2.{n}")
+            limits = throttling.passcode_limits(meeting=meeting, address=f"192.0.2.{n}")
+            reservation = throttling.attempt_reserve(limits=limits)
             granted.append(reservation.granted)
         except Exception as error:  # reported below, so a thread cannot fail silently
             errors.append(error)
@@ -113,7 +112,7 @@ def test_racing_attempts_cannot_slip_past_the_limit(limits):
 
     assert errors == []
     assert granted.count(True) == 3
-    window = PasscodeAttemptWindow.objects.get(scope="meeting", key=str(meeting.pk))
+    window = AttemptWindow.objects.get(scope="meeting", key=str(meeting.pk))
     assert window.attempts == 3
 
 
