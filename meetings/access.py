@@ -9,6 +9,7 @@ from django.http import Http404
 
 from meetings import throttling
 from meetings.models import Meeting
+from meetings_site.limits import attempt_reserve, client_address
 
 _SESSION_KEY = "joined_meetings"
 NAME_MAX_LENGTH = 80
@@ -151,8 +152,8 @@ def meeting_for(request, meeting_id: int, *, allowed: Callable | None = None) ->
 
 
 def _lookup_failed(request) -> None:
-    limits = throttling.lookup_limits(user=request.user, address=throttling.client_address(request))
-    reservation = throttling.attempt_reserve(limits=limits)
+    limits = throttling.lookup_limits(user=request.user, address=client_address(request))
+    reservation = attempt_reserve(limits=limits)
     if not reservation.granted:
         raise throttling.Throttled(reservation.retry_after)
 

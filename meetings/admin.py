@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from meetings.models import AttemptWindow, Attendance, Meeting
+from meetings.models import Attendance, Meeting
 
 
 @admin.register(Meeting)
@@ -34,14 +34,6 @@ class MeetingAdmin(admin.ModelAdmin):
     @admin.display(description="Meeting ID", ordering="meeting_id")
     def formatted_meeting_id(self, meeting: Meeting) -> str:
         return meeting.formatted_meeting_id
-
-
-@admin.register(AttemptWindow)
-class AttemptWindowAdmin(admin.ModelAdmin):
-    list_display = ("scope", "key", "window_start", "attempts")
-    list_filter = ("scope",)
-    search_fields = ("key",)
-    ordering = ("-window_start",)
 
 
 @admin.register(Attendance)

@@ -26,6 +26,7 @@ from meetings.access import (
 )
 from meetings.credentials import secrets_match
 from meetings.models import Attendance, Meeting
+from meetings_site.limits import attempt_refund, attempt_reserve
 
 
 class Outcome(enum.StrEnum):
@@ -96,7 +97,7 @@ def passcode_join(
     """Meeting ID and passcode: the attempt is counted before the passcode is compared, and
     given back when it was right, so only wrong passcodes use up the limits."""
     meeting = meeting_by_id(meeting_id)
-    reservation = throttling.attempt_reserve(
+    reservation = attempt_reserve(
         limits=throttling.passcode_limits(meeting=meeting, address=address)
     )
     if not reservation.granted:
@@ -105,7 +106,7 @@ def passcode_join(
         return JoinResult(Outcome.NOT_FOUND)
     if not secrets_match(passcode, meeting.passcode):
         return JoinResult(Outcome.WRONG_PASSCODE, meeting)
-    throttling.attempt_refund(reservation=reservation)
+    attempt_refund(reservation=reservation)
     return _enter(
         meeting=meeting,
         display_name=display_name,

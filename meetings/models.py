@@ -224,37 +224,6 @@ class Meeting(models.Model):
         return self.status == self.Status.SCHEDULED
 
 
-class AttemptWindow(models.Model):
-    """Failures counted in one fixed time window, for one scope and key.
-
-    Passcode guesses per meeting and per client address; failed lookups of a
-    meeting by its ID per user and per client address. A row per (scope, key,
-    window); attempts are reserved with a conditional UPDATE, so racing
-    requests cannot both slip under the limit.
-    """
-
-    class Scope(models.TextChoices):
-        PASSCODE_MEETING = "meeting", "Passcodes per meeting"
-        PASSCODE_ADDRESS = "address", "Passcodes per client address"
-        LOOKUP_USER = "lookup_user", "Meeting lookups per user"
-        LOOKUP_ADDRESS = "lookup_address", "Meeting lookups per client address"
-
-    scope = models.CharField(max_length=20, choices=Scope.choices)
-    key = models.CharField(max_length=64)
-    window_start = models.DateTimeField()
-    attempts = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["scope", "key", "window_start"], name="attempt_window_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scope}:{self.key} @ {self.window_start:%Y-%m-%d %H:%M} = {self.attempts}"
-
-
 class Attendance(models.Model):
     """One person's entry into a meeting through one of the join flows.
 

@@ -1,52 +1,24 @@
-"""Limits on failures in fixed time windows: passcode guesses and failed meeting lookups.
+"""The meetings' limits: passcode guesses and failed meeting lookups.
 
-An attempt is reserved before it can succeed: a conditional UPDATE raises the
-window's count only while it is under the limit, which the database does
-atomically (a row lock on PostgreSQL, the write lock on SQLite). A passcode
+They are counted by the site's limiter (meetings_site/limits.py). A passcode
 guess is reserved before the passcode is compared and given back when it was
 right; a meeting lookup is counted only once it has failed. Either way only
 failures count.
 """
 
 import math
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
 from django.shortcuts import render
-from django.utils import timezone
 
-from meetings.models import AttemptWindow, Meeting
+from meetings.models import Meeting
+from meetings_site.limits import Limit, address_key
 
-Scope = AttemptWindow.Scope
-
-
-@dataclass(frozen=True)
-class Limit:
-    scope: str
-    key: str
-    limit: int
-    window: timedelta
-
-    def window_start(self, now: datetime) -> datetime:
-        seconds = int(self.window.total_seconds())
-        epoch = int(now.timestamp())
-        return datetime.fromtimestamp(epoch - epoch % seconds, tz=UTC)
-
-
-@dataclass(frozen=True)
-class Reservation:
-    """The window rows an attempt was counted in; empty when the attempt was refused."""
-
-    windows: tuple[tuple[Limit, datetime], ...]
-    # When refused: seconds until the window that refused it is over.
-    retry_after: int = 0
-
-    @property
-    def granted(self) -> bool:
-        return bool(self.windows)
+PASSCODE_MEETING = "passcode-meeting"
+PASSCODE_ADDRESS = "passcode-address"
+LOOKUP_USER = "lookup-user"
+LOOKUP_ADDRESS = "lookup-address"
 
 
 class Throttled(Exception):
@@ -61,8 +33,8 @@ def passcode_limits(*, meeting: Meeting | None, address: str) -> list[Limit]:
     """The limits a passcode guess counts against; one at an unknown ID counts for the address."""
     limits = [
         Limit(
-            Scope.PASSCODE_ADDRESS,
-            address[:64],
+            PASSCODE_ADDRESS,
+            address_key(address),
             settings.PASSCODE_ATTEMPTS_PER_ADDRESS,
             timedelta(seconds=settings.PASSCODE_ADDRESS_WINDOW),
         )
@@ -71,7 +43,7 @@ def passcode_limits(*, meeting: Meeting | None, address: str) -> list[Limit]:
         limits.insert(
             0,
             Limit(
-                Scope.PASSCODE_MEETING,
+                PASSCODE_MEETING,
                 str(meeting.pk),
                 settings.PASSCODE_ATTEMPTS_PER_MEETING,
                 timedelta(seconds=settings.PASSCODE_MEETING_WINDOW),
@@ -85,8 +57,8 @@ def lookup_limits(*, user, address: str) -> list[Limit]:
     window = timedelta(seconds=settings.MEETING_LOOKUP_WINDOW)
     limits = [
         Limit(
-            Scope.LOOKUP_ADDRESS,
-            address[:64],
+            LOOKUP_ADDRESS,
+            address_key(address),
             settings.MEETING_LOOKUP_FAILURES_PER_ADDRESS,
             window,
         )
@@ -94,75 +66,9 @@ def lookup_limits(*, user, address: str) -> list[Limit]:
     if user.is_authenticated:
         limits.insert(
             0,
-            Limit(
-                Scope.LOOKUP_USER, str(user.pk), settings.MEETING_LOOKUP_FAILURES_PER_USER, window
-            ),
+            Limit(LOOKUP_USER, str(user.pk), settings.MEETING_LOOKUP_FAILURES_PER_USER, window),
         )
     return limits
-
-
-def _count_attempt(*, scope: str, key: str, window_start: datetime, limit: int) -> int:
-    """Count one attempt in the window if it is under its limit: the common case, one UPDATE."""
-    return AttemptWindow.objects.filter(
-        scope=scope, key=key, window_start=window_start, attempts__lt=limit
-    ).update(attempts=F("attempts") + 1)
-
-
-def _take(limit: Limit, window_start: datetime) -> bool:
-    window = {"scope": limit.scope, "key": limit.key, "window_start": window_start}
-    if _count_attempt(**window, limit=limit.limit):
-        return True
-    if AttemptWindow.objects.filter(**window).exists():
-        return False  # at the limit
-    # The first attempt of a new window; earlier windows of the key are over.
-    AttemptWindow.objects.filter(
-        scope=limit.scope, key=limit.key, window_start__lt=window_start
-    ).delete()
-    AttemptWindow.objects.bulk_create(
-        [AttemptWindow(scope=limit.scope, key=limit.key, window_start=window_start)],
-        ignore_conflicts=True,
-    )
-    return bool(_count_attempt(**window, limit=limit.limit))
-
-
-# No savepoint: the join flows call this inside their own transaction, and a
-# refused attempt gives back what it took instead of rolling back to one.
-@transaction.atomic(savepoint=False)
-def attempt_reserve(*, limits: list[Limit]) -> Reservation:
-    """Count one attempt against every limit, or against none if any is reached."""
-    now = timezone.now()
-    taken = []
-    for limit in limits:
-        start = limit.window_start(now)
-        if not _take(limit, start):
-            attempt_refund(reservation=Reservation(windows=tuple(taken)))
-            over = start + limit.window - now
-            return Reservation(windows=(), retry_after=max(1, math.ceil(over.total_seconds())))
-        taken.append((limit, start))
-    return Reservation(windows=tuple(taken))
-
-
-@transaction.atomic(savepoint=False)
-def attempt_refund(*, reservation: Reservation) -> None:
-    """Give back an attempt that succeeded: only failures are limited."""
-    for limit, start in reservation.windows:
-        AttemptWindow.objects.filter(
-            scope=limit.scope, key=limit.key, window_start=start, attempts__gt=0
-        ).update(attempts=F("attempts") - 1)
-
-
-def client_address(request) -> str:
-    """The client's IP: the socket peer, or the address the trusted proxies saw."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def too_many_lookups_response(request, retry_after: int):

@@ -16,6 +16,7 @@ from meetings.forms import JoinByIdForm, JoinNameForm
 from meetings.joining import Outcome
 from meetings.models import Meeting
 from meetings.responses import closed_response, entry_response, json_error, not_found_response
+from meetings_site.limits import client_address
 
 
 @require_GET
@@ -52,7 +53,7 @@ def join_by_id(request):
         passcode=form.cleaned_data["passcode"],
         display_name=form.cleaned_data["name"],
         user=request.user,
-        address=throttling.client_address(request),
+        address=client_address(request),
         session=request.session,
     )
     if result.outcome == Outcome.THROTTLED:

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from invitations.models import Invitation
-from meetings import throttling
-from meetings.models import AttemptWindow
+from meetings_site import limits as limits_module
+from meetings_site.models import AttemptWindow
 from tests.factories import MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_the_limit_lifts_when_the_window_is_over(prober, limits, monkeypatch):
         prober.get(_detail(UNUSED_ID))
     assert prober.get(_detail(UNUSED_ID)).status_code == 429
     later = timezone.now() + timedelta(seconds=limits.MEETING_LOOKUP_WINDOW + 1)
-    monkeypatch.setattr(throttling.timezone, "now", lambda: later)
+    monkeypatch.setattr(limits_module.timezone, "now", lambda: later)
     assert prober.get(_detail(UNUSED_ID)).status_code == 404
 
 

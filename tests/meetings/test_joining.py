@@ -7,9 +7,10 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from invitations.models import Invitation
-from meetings import joining, services
+from meetings import joining, services, throttling
 from meetings.joining import Outcome
-from meetings.models import AttemptWindow, Attendance, Meeting
+from meetings.models import Attendance, Meeting
+from meetings_site.models import AttemptWindow
 from tests.factories import ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +84,7 @@ def test_a_throttled_attempt_does_not_use_up_the_other_limit(meeting, settings):
     settings.PASSCODE_ATTEMPTS_PER_MEETING = 1
     _passcode_join(meeting.meeting_id, "999999")
     _passcode_join(meeting.meeting_id, "999999")
-    address = AttemptWindow.objects.get(scope=AttemptWindow.Scope.PASSCODE_ADDRESS)
+    address = AttemptWindow.objects.get(scope=throttling.PASSCODE_ADDRESS)
     assert address.attempts == 1
 
 

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings import throttling
-from meetings.models import AttemptWindow
+from meetings_site import limits as limits_module
+from meetings_site.models import AttemptWindow
 from tests.factories import MeetingFactory
 
 JOIN = reverse("join:by_id")
@@ -78,7 +79,7 @@ def test_lock_lifts_when_the_window_is_over(client, meeting, limits, monkeypatch
         _guess(client, meeting)
     assert _guess(client, meeting, passcode=meeting.passcode).status_code == 429
     later = timezone.now() + timedelta(seconds=limits.PASSCODE_ADDRESS_WINDOW + 1)
-    monkeypatch.setattr(throttling.timezone, "now", lambda: later)
+    monkeypatch.setattr(limits_module.timezone, "now", lambda: later)
     assert _guess(client, meeting, passcode=meeting.passcode).status_code == 302
     # Windows that are over are dropped as new ones open.
     assert AttemptWindow.objects.filter(window_start__lt=later - timedelta(hours=1)).count() == 0
@@ -97,7 +98,7 @@ def test_racing_attempts_cannot_slip_past_the_limit(limits):
         try:
             start.wait()
             limits = throttling.passcode_limits(meeting=meeting, address=f"192.0.2.{n}")
-            reservation = throttling.attempt_reserve(limits=limits)
+            reservation = limits_module.attempt_reserve(limits=limits)
             granted.append(reservation.granted)
         except Exception as error:  # reported below, so a thread cannot fail silently
             errors.append(error)
@@ -112,7 +113,7 @@ def test_racing_attempts_cannot_slip_past_the_limit(limits):
 
     assert errors == []
     assert granted.count(True) == 3
-    window = AttemptWindow.objects.get(scope="meeting", key=str(meeting.pk))
+    window = AttemptWindow.objects.get(scope=throttling.PASSCODE_MEETING, key=str(meeting.pk))
     assert window.attempts == 3
 
 
@@ -128,4 +129,4 @@ def test_racing_attempts_cannot_slip_past_the_limit(limits):
 def test_client_address_trusts_only_the_configured_proxies(settings, proxies, forwarded, expected):
     settings.TRUSTED_PROXY_COUNT = proxies
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
-    assert throttling.client_address(request) == expected
+    assert limits_module.client_address(request) == expected
