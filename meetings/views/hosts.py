@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,9 +27,11 @@ MEETINGS_PER_PAGE = 20
 @login_required
 @require_GET
 def meeting_list(request):
-    params = _list_filters(request.GET)
-    when = params.get("when") or "upcoming"
-    status, search = params.get("status", ""), params.get("q", "")
+    form = MeetingFilterForm(request.GET)
+    # A filter that does not clean (a hand-edited address) shows the default list.
+    filters = form.cleaned_data if form.is_valid() else {}
+    when = filters.get("when") or "upcoming"
+    status, search = filters.get("status", ""), filters.get("q", "")
     page = selectors.meeting_list_page(
         user=request.user,
         when=when,
@@ -52,19 +54,6 @@ def meeting_list(request):
         "me": request.user.pk,
     }
     return render(request, "meetings/list.html", context)
-
-
-def _list_filters(query) -> dict:
-    """MeetingFilterForm's cleaned data, or nothing when any filter is invalid.
-
-    Its fields clean the values without a form being built (and its fields copied)
-    on every visit of the list.
-    """
-    fields = MeetingFilterForm.base_fields
-    try:
-        return {name: field.clean(query.get(name)) for name, field in fields.items()}
-    except ValidationError:
-        return {}
 
 
 @login_required

@@ -167,6 +167,44 @@ def test_list_runs_a_constant_number_of_queries(
         assert response.status_code == 200
 
 
+def test_a_list_page_past_the_end_shows_the_last_page_in_one_more_query(
+    host_client, user, django_assert_num_queries
+):
+    MeetingFactory.create_batch(25, host=user)
+    # session, user, the empty page asked for, then the last page with its count
+    with django_assert_num_queries(4):
+        response = host_client.get(reverse("meetings:list"), {"page": 99})
+    assert response.text.count("data-meeting-id=") == 5
+    assert "Page 2 of 2" in response.text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"when": "someday"}, {"status": "lost"}, {"q": "x" * 101}, {"q": "a\x00b"}],
+)
+def test_a_filter_that_does_not_clean_shows_the_default_list(host_client, user, params):
+    MeetingFactory(host=user, title="Weekly sync")
+    MeetingFactory(host=user, title="Old retro", status=Meeting.Status.ENDED)
+    response = host_client.get(reverse("meetings:list"), {"when": "past", **params})
+    assert response.status_code == 200
+    assert "Weekly sync" in response.text and "Old retro" not in response.text
+    assert response.context["when"] == "upcoming" and response.context["q"] == ""
+
+
+def test_the_list_shows_the_filters_it_was_given(host_client, user):
+    MeetingFactory(host=user, title="Old retro", status=Meeting.Status.ENDED)
+    MeetingFactory(host=user, title="Old sync", status=Meeting.Status.CANCELLED)
+    response = host_client.get(
+        reverse("meetings:list"), {"when": "past", "status": "ended", "q": " retro "}
+    )
+    assert "Old retro" in response.text and "Old sync" not in response.text
+    assert (response.context["when"], response.context["status"], response.context["q"]) == (
+        "past",
+        "ended",
+        "retro",
+    )
+
+
 @pytest.mark.parametrize("count", [1, 50])
 def test_home_runs_a_constant_number_of_queries(
     host_client, user, count, django_assert_num_queries
