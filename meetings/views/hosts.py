@@ -111,7 +111,7 @@ def _host_detail(request, meeting: Meeting, *, status: int = 200):
             "meeting": meeting,
             "invitations": list(meeting.invitations.all()),
             "attendances": attendances,
-            "waiting": [entry for entry in attendances if entry.is_waiting],
+            "waiting": [entry for entry in attendances if entry.is_waiting and not entry.left_at],
             "present_count": sum(
                 1 for entry in attendances if entry.admitted_at and not entry.left_at
             ),
