@@ -279,3 +279,12 @@ class MeetingFilterForm(forms.Form):
         choices=[("", "Any status"), *Meeting.Status.choices], required=False
     )
     q = forms.CharField(label="Search", max_length=100, required=False)
+
+
+class InvitationSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search invitations",
+        max_length=100,
+        required=False,
+        widget=forms.SearchInput(attrs={"placeholder": "Name or email"}),
+    )

@@ -104,36 +104,86 @@ def _count(meetings: QuerySet) -> QuerySet:
 def meeting_list_page(
     *, user, when: str, status: str = "", search: str = "", number, per_page: int
 ) -> Page:
-    """A page of the user's meetings list: meetings with their hosts, only the listed fields.
-
-    One query for the page and the count together (each row carries the total).
-    `number` is the page asked for, as text; like Paginator.get_page(), anything
-    but a number gives the first page and a number out of range the last. A number
-    past the end costs one more query: the last page, read from the end of the list.
-    """
+    """A page of the user's meetings list: meetings with their hosts, only the listed fields."""
     if when not in WHEN or status not in [*Meeting.Status.values, ""]:
         raise ValueError(f"unknown list filter {when!r}, {status!r}")
     meetings = listed_meetings(
         user=user, now=timezone.now(), when=when, status=status, search=search
     )
+    return _page(meetings, number, per_page)
+
+
+def _page(rows: QuerySet, number, per_page: int) -> Page:
+    """The page `number` of an ordered queryset whose rows carry `total`, the count of all.
+
+    One query for the page and the count together. `number` is the page asked
+    for, as text; like Paginator.get_page(), anything but a number gives the
+    first page and a number out of range the last. A number past the end costs one
+    more query: the last page, read from the end of the list.
+    """
     try:
         number = int(number)
     except (TypeError, ValueError):
         number = 1
     if 1 <= number <= PAGE_NUMBER_MAX:
-        rows = list(meetings[(number - 1) * per_page : number * per_page])
-        if rows or number == 1:
-            return Page(rows, number, _paginator(rows[0].total if rows else 0, per_page))
-    tail = list(meetings.reverse()[:per_page])
+        page = list(rows[(number - 1) * per_page : number * per_page])
+        if page or number == 1:
+            return Page(page, number, _paginator(page[0].total if page else 0, per_page))
+    tail = list(rows.reverse()[:per_page])
     total = tail[0].total if tail else 0
     number = max(1, ceil(total / per_page))
-    rows = tail[: total - (number - 1) * per_page][::-1]
-    return Page(rows, number, _paginator(total, per_page))
+    page = tail[: total - (number - 1) * per_page][::-1]
+    return Page(page, number, _paginator(total, per_page))
 
 
 def _paginator(total: int, per_page: int) -> Paginator:
     # A paginator only needs the length of what it pages: the page query brought the count.
     return Paginator(range(total), per_page)
+
+
+def invitation_page(*, meeting: Meeting, search: str = "", number, per_page: int) -> Page:
+    """A page of a meeting's invitations in the order they were made, searched by name or email."""
+    invitations = meeting.invitations.all()
+    if search:
+        invitations = invitations.filter(Q(name__icontains=search) | Q(email__icontains=search))
+    return _page(
+        invitations.annotate(total=Window(Count("pk"))).order_by("created_at", "pk"),
+        number,
+        per_page,
+    )
+
+
+def invitation_summary(*, meeting: Meeting) -> dict:
+    """How many are invited, and how many of them gave each answer or are in each delivery state.
+
+    Answers count live invitations only: a revoked one's answer no longer matters.
+    One query, however many are invited.
+    """
+    invitation = apps.get_model("invitations", "Invitation")
+    live = Q(revoked_at__isnull=True)
+    counts = meeting.invitations.aggregate(
+        total=Count("pk"),
+        revoked=Count("pk", filter=~live),
+        **{
+            f"rsvp_{value}": Count("pk", filter=live & Q(rsvp=value))
+            for value in invitation.Rsvp.values
+        },
+        **{
+            f"delivery_{value}": Count("pk", filter=Q(delivery_state=value))
+            for value in invitation.Delivery.values
+        },
+    )
+    return {
+        "total": counts["total"],
+        "revoked": counts["revoked"],
+        "answers": [
+            (value, label, counts[f"rsvp_{value}"]) for value, label in invitation.Rsvp.choices
+        ],
+        "deliveries": [
+            (value, label, counts[f"delivery_{value}"])
+            for value, label in invitation.Delivery.choices
+        ],
+    }
 
 
 def meeting_for_share_link(token: str) -> Meeting | None:

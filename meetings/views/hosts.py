@@ -1,5 +1,7 @@
 """The host's pages: the list, scheduling and editing, the meeting page, the lifecycle."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,12 +18,13 @@ from meetings.access import (
     get_meeting_or_404,
     live_invitation,
 )
-from meetings.forms import MeetingFilterForm, MeetingForm
+from meetings.forms import InvitationSearchForm, MeetingFilterForm, MeetingForm
 from meetings.google_meet import MeetError
 from meetings.models import Attendance, Meeting
 from meetings.views.joining import enter_meeting
 
 MEETINGS_PER_PAGE = 20
+INVITATIONS_PER_PAGE = 50
 
 
 @login_required
@@ -103,13 +106,30 @@ def meeting_detail(request, meeting_id: int):
 
 
 def _host_detail(request, meeting: Meeting, *, status: int = 200):
+    search_form = InvitationSearchForm(request.GET)
+    if search_form.is_valid():
+        search = search_form.cleaned_data["q"]
+    else:
+        # The whole list, with the search box saying what was wrong.
+        search = ""
+        status = 400 if status == 200 else status
+    # Everyone on one page would not scale: a meeting may invite thousands.
+    invitation_page = selectors.invitation_page(
+        meeting=meeting,
+        search=search,
+        number=request.GET.get("page"),
+        per_page=INVITATIONS_PER_PAGE,
+    )
     attendances = list(meeting.attendances.all())
     return render(
         request,
         "meetings/detail.html",
         {
             "meeting": meeting,
-            "invitations": list(meeting.invitations.all()),
+            "invitation_summary": selectors.invitation_summary(meeting=meeting),
+            "invitation_page": invitation_page,
+            "invitation_search": search_form,
+            "invitation_query": urlencode({"q": search}) if search else "",
             "attendances": attendances,
             "waiting": [entry for entry in attendances if entry.is_waiting and not entry.left_at],
             "present_count": sum(
