@@ -24,7 +24,7 @@ from meetings.models import Attendance, Meeting
 from meetings.views.joining import enter_meeting
 
 MEETINGS_PER_PAGE = 20
-INVITATIONS_PER_PAGE = 50
+INVITATIONS_PER_PAGE = 25
 
 
 @login_required
