@@ -16,7 +16,6 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from meetings.models import Meeting
@@ -84,7 +83,7 @@ def _rows(meetings: QuerySet, *, now, others: QuerySet) -> QuerySet:
         meetings.select_related("host")
         .only(*LIST_FIELDS)
         .annotate(
-            total=Window(Count("pk")) + Coalesce(Subquery(_count(others)), 0),
+            total=Window(Count("pk")) + Subquery(_count(others)),
             is_past=is_past,
             upcoming_starts_at=Case(When(is_past=0, then="starts_at")),
         )
@@ -93,7 +92,10 @@ def _rows(meetings: QuerySet, *, now, others: QuerySet) -> QuerySet:
 
 
 def _count(meetings: QuerySet) -> QuerySet:
-    """A queryset's COUNT(*) as a one-value query, to nest in another query."""
+    """A queryset's COUNT(*) as a one-value query, to nest in another query.
+
+    An aggregate without GROUP BY: exactly one row, 0 when nothing matches.
+    """
     return (
         meetings.order_by()
         .annotate(count=Func(F("pk"), function="COUNT", output_field=IntegerField()))
