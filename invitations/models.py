@@ -75,6 +75,10 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        # The host's page reads one page of a meeting's invitations in this order.
+        indexes = [
+            models.Index(fields=["meeting", "created_at", "id"], name="invitation_meeting_order")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(user__isnull=False, contact__isnull=True)

@@ -76,7 +76,9 @@ def attendance_join(
 def attendance_admit(*, meeting: Meeting, attendance_ids: list[int] | None = None) -> int:
     """Let waiting people in (the given ones, or everyone), as far as the limit allows."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    waiting = Attendance.objects.filter(meeting=meeting, admitted_at__isnull=True)
+    waiting = Attendance.objects.filter(
+        meeting=meeting, admitted_at__isnull=True, left_at__isnull=True
+    )
     if attendance_ids is not None:
         waiting = waiting.filter(pk__in=attendance_ids)
     ids = list(waiting.order_by("requested_at", "pk").values_list("pk", flat=True))
@@ -102,3 +104,9 @@ def attendance_admit_on_start(*, meeting: Meeting) -> int:
 def attendance_leave(*, attendance: Attendance) -> None:
     """The embedded room reported that this person left."""
     Attendance.objects.filter(pk=attendance.pk, left_at__isnull=True).update(left_at=timezone.now())
+
+
+@transaction.atomic
+def attendance_close(*, meeting: Meeting, at) -> int:
+    """The meeting is over: whoever is still in the room, or waiting, left at `at`."""
+    return Attendance.objects.filter(meeting=meeting, left_at__isnull=True).update(left_at=at)

@@ -324,3 +324,12 @@ class MeetingFilterForm(forms.Form):
 
     def clean_when(self) -> str:
         return self.cleaned_data["when"] or "upcoming"
+
+
+class InvitationSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search invitations",
+        max_length=100,
+        required=False,
+        widget=forms.SearchInput(attrs={"placeholder": "Name or email"}),
+    )

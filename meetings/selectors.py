@@ -2,8 +2,20 @@
 
 from math import ceil
 
+from django.apps import apps
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, IntegerField, QuerySet, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+    Window,
+)
 from django.utils import timezone
 
 from meetings.models import Meeting
@@ -21,64 +33,159 @@ LIST_FIELDS = (
     "host__last_name",
     "host__email",
 )
+# Each tab's order, on columns both halves of the list select; pk breaks ties.
+ORDERING = {
+    "upcoming": ("starts_at", "pk"),
+    "past": ("-starts_at", "-pk"),
+    # Upcoming first (soonest first), then the past (most recent first).
+    "all": ("is_past", "upcoming_starts_at", "-starts_at", "pk"),
+}
+# Past this, a page number asks for more rows than an OFFSET can skip: the last page.
+PAGE_NUMBER_MAX = 10**9
 
 
 def listed_meetings(*, user, now, when: str, status: str = "", search: str = "") -> QuerySet:
-    """The meetings of a user's list in its order: hosted and invited, as filtered."""
-    meetings = Meeting.objects.for_participant(user)
+    """The meetings of a user's list in its order: hosted and invited, as filtered.
+
+    Two halves, each read on its own index (the host's meetings; the user's
+    invitations), joined by UNION ALL: `host = user OR pk IN (invited)` makes
+    PostgreSQL walk every meeting of every host to test the OR. Each row carries
+    `total`, the length of the whole list: its own half's count, taken in the same
+    pass, plus a count of the other half.
+    """
+    conditions = Q()
     if when == "upcoming":
-        meetings = meetings.upcoming(now).order_by("starts_at", "pk")
+        conditions &= Q(status=Meeting.Status.ACTIVE) | Q(
+            status=Meeting.Status.SCHEDULED, ends_at__gt=now
+        )
     elif when == "past":
-        meetings = meetings.past(now).order_by("-starts_at", "-pk")
-    else:
-        # Upcoming first (soonest first), then the past (most recent first).
-        meetings = meetings.annotate(
-            is_past=Case(
-                When(Meeting.past_condition(now), then=1), default=0, output_field=IntegerField()
-            )
-        ).order_by("is_past", Case(When(is_past=0, then="starts_at")), "-starts_at", "pk")
+        conditions &= Meeting.past_condition(now)
     if status:
-        meetings = meetings.filter(status=status)
+        conditions &= Q(status=status)
     if search:
-        meetings = meetings.filter(title__icontains=search)
-    return meetings
+        conditions &= Q(title__icontains=search)
+    invitation = apps.get_model("invitations", "Invitation")
+    invited_ids = invitation.objects.filter(user=user, revoked_at__isnull=True).values("meeting_id")
+    hosted = Meeting.objects.filter(conditions, host=user)
+    # A host invited to their own meeting is listed once, as its host.
+    invited = Meeting.objects.filter(conditions, pk__in=invited_ids).exclude(host=user)
+    return (
+        _rows(hosted, now=now, others=invited)
+        .union(_rows(invited, now=now, others=hosted), all=True)
+        .order_by(*ORDERING[when])
+    )
+
+
+def _rows(meetings: QuerySet, *, now, others: QuerySet) -> QuerySet:
+    """One half of the list as its rows are shown, each with the length of the whole list."""
+    is_past = Case(When(Meeting.past_condition(now), then=1), default=0)
+    return (
+        meetings.select_related("host")
+        .only(*LIST_FIELDS)
+        .annotate(
+            total=Window(Count("pk")) + Subquery(_count(others)),
+            is_past=is_past,
+            upcoming_starts_at=Case(When(is_past=0, then="starts_at")),
+        )
+        .order_by()
+    )
+
+
+def _count(meetings: QuerySet) -> QuerySet:
+    """A queryset's COUNT(*) as a one-value query, to nest in another query.
+
+    An aggregate without GROUP BY: exactly one row, 0 when nothing matches.
+    """
+    return (
+        meetings.order_by()
+        .annotate(count=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+        .values("count")
+    )
 
 
 def meeting_list_page(
     *, user, when: str, status: str = "", search: str = "", number, per_page: int
 ) -> Page:
-    """A page of the user's meetings list: meetings with their hosts, only the listed fields.
-
-    One query for the page and the count together (each row carries the total).
-    `number` is the page asked for, as text; like Paginator.get_page(), anything
-    but a number gives the first page and a number out of range the last.
-    """
+    """A page of the user's meetings list: meetings with their hosts, only the listed fields."""
     if when not in WHEN or status not in [*Meeting.Status.values, ""]:
         raise ValueError(f"unknown list filter {when!r}, {status!r}")
-    meetings = (
-        listed_meetings(user=user, now=timezone.now(), when=when, status=status, search=search)
-        .select_related("host")
-        .only(*LIST_FIELDS)
-        .annotate(total=Window(Count("pk")))
+    meetings = listed_meetings(
+        user=user, now=timezone.now(), when=when, status=status, search=search
     )
+    return _page(meetings, number, per_page)
+
+
+def _page(rows: QuerySet, number, per_page: int) -> Page:
+    """The page `number` of an ordered queryset whose rows carry `total`, the count of all.
+
+    One query for the page and the count together. `number` is the page asked
+    for, as text; like Paginator.get_page(), anything but a number gives the
+    first page and a number out of range the last. A number past the end costs one
+    more query: the last page, read from the end of the list.
+    """
     try:
         number = int(number)
     except (TypeError, ValueError):
         number = 1
-    # Past the last page of any list, and of what an OFFSET can take: the last page.
-    if 1 <= number <= 10**9:
-        rows = list(meetings[(number - 1) * per_page : number * per_page])
-        if rows or number == 1:
-            return Page(rows, number, _paginator(rows[0].total if rows else 0, per_page))
-    total = meetings.count()
+    if 1 <= number <= PAGE_NUMBER_MAX:
+        page = list(rows[(number - 1) * per_page : number * per_page])
+        if page or number == 1:
+            return Page(page, number, _paginator(page[0].total if page else 0, per_page))
+    tail = list(rows.reverse()[:per_page])
+    total = tail[0].total if tail else 0
     number = max(1, ceil(total / per_page))
-    rows = list(meetings[(number - 1) * per_page : number * per_page])
-    return Page(rows, number, _paginator(total, per_page))
+    page = tail[: total - (number - 1) * per_page][::-1]
+    return Page(page, number, _paginator(total, per_page))
 
 
 def _paginator(total: int, per_page: int) -> Paginator:
     # A paginator only needs the length of what it pages: the page query brought the count.
     return Paginator(range(total), per_page)
+
+
+def invitation_page(*, meeting: Meeting, search: str = "", number, per_page: int) -> Page:
+    """A page of a meeting's invitations in the order they were made, searched by name or email."""
+    invitations = meeting.invitations.all()
+    if search:
+        invitations = invitations.filter(Q(name__icontains=search) | Q(email__icontains=search))
+    return _page(
+        invitations.annotate(total=Window(Count("pk"))).order_by("created_at", "pk"),
+        number,
+        per_page,
+    )
+
+
+def invitation_summary(*, meeting: Meeting) -> dict:
+    """How many are invited, and how many of them gave each answer or are in each delivery state.
+
+    Answers count live invitations only: a revoked one's answer no longer matters.
+    One query, however many are invited.
+    """
+    invitation = apps.get_model("invitations", "Invitation")
+    live = Q(revoked_at__isnull=True)
+    counts = meeting.invitations.aggregate(
+        total=Count("pk"),
+        revoked=Count("pk", filter=~live),
+        **{
+            f"rsvp_{value}": Count("pk", filter=live & Q(rsvp=value))
+            for value in invitation.Rsvp.values
+        },
+        **{
+            f"delivery_{value}": Count("pk", filter=Q(delivery_state=value))
+            for value in invitation.Delivery.values
+        },
+    )
+    return {
+        "total": counts["total"],
+        "revoked": counts["revoked"],
+        "answers": [
+            (value, label, counts[f"rsvp_{value}"]) for value, label in invitation.Rsvp.choices
+        ],
+        "deliveries": [
+            (value, label, counts[f"delivery_{value}"])
+            for value, label in invitation.Delivery.choices
+        ],
+    }
 
 
 def meeting_for_share_link(token: str) -> Meeting | None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from invitations import services as invitation_services
+from meetings import attendance as attendance_services
 from meetings import credentials, google_meet
 from meetings import tasks as meetings_tasks
 from meetings.exceptions import TransitionError
@@ -264,22 +265,24 @@ def meeting_start(*, meeting: Meeting) -> Meeting:
 
 @transaction.atomic
 def meeting_end(*, meeting: Meeting) -> Meeting:
-    """Close an active meeting for good."""
+    """Close an active meeting for good; everyone still in it has left."""
     meeting = _transition(meeting, {Meeting.Status.ACTIVE}, "ended")
     meeting.status = Meeting.Status.ENDED
     meeting.ended_at = timezone.now()
     meeting.save(update_fields=["status", "ended_at", "updated_at"])
+    attendance_services.attendance_close(meeting=meeting, at=meeting.ended_at)
     return meeting
 
 
 @transaction.atomic
 def meeting_cancel(*, meeting: Meeting) -> Meeting:
-    """Call off a meeting that has not ended."""
+    """Call off a meeting that has not ended; anyone already in it has left."""
     meeting = _transition(meeting, {Meeting.Status.SCHEDULED, Meeting.Status.ACTIVE}, "cancelled")
     meeting.status = Meeting.Status.CANCELLED
     meeting.cancelled_at = timezone.now()
     meeting.sequence += 1
     meeting.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
+    attendance_services.attendance_close(meeting=meeting, at=meeting.cancelled_at)
     invitation_services.invitations_notify_cancel(meeting=meeting)
     # The Meet goes from the host's calendar; the meeting keeps the event's ID as a record.
     _forget_event(meeting.host, meeting.google_event_id)

@@ -28,7 +28,7 @@ def attendance_status(request, meeting_id: int):
             "waiting": [
                 {"id": a.pk, "name": a.display_name, "way": a.get_way_display()}
                 for a in rows
-                if a.is_waiting
+                if a.is_waiting and not a.left_at
             ],
             "present": sum(1 for a in rows if a.admitted_at and not a.left_at),
             "limit": meeting.participant_limit,

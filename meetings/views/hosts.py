@@ -1,28 +1,38 @@
 """The host's pages: the list, scheduling and editing, the meeting page, the lifecycle."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings import joining, selectors, services
-from meetings.access import can_manage, get_manageable_meeting, live_invitation, meeting_for, member
-from meetings.forms import MeetingFilterForm, MeetingForm
+from meetings.access import (
+    can_manage,
+    get_manageable_meeting,
+    live_invitation,
+    meeting_for,
+    member,
+)
+from meetings.forms import InvitationSearchForm, MeetingFilterForm, MeetingForm
 from meetings.google_meet import MeetError
 from meetings.models import Meeting
 from meetings.responses import entry_response
 
 MEETINGS_PER_PAGE = 20
+INVITATIONS_PER_PAGE = 25
 
 
 @login_required
 @require_GET
 def meeting_list(request):
-    params = _list_filters(request.GET)
-    when = params.get("when") or "upcoming"
-    status, search = params.get("status", ""), params.get("q", "")
+    form = MeetingFilterForm(request.GET)
+    # A filter that does not clean (a hand-edited address) shows the default list.
+    filters = form.cleaned_data if form.is_valid() else {}
+    when = filters.get("when") or "upcoming"
+    status, search = filters.get("status", ""), filters.get("q", "")
     page = selectors.meeting_list_page(
         user=request.user,
         when=when,
@@ -45,19 +55,6 @@ def meeting_list(request):
         "me": request.user.pk,
     }
     return render(request, "meetings/list.html", context)
-
-
-def _list_filters(query) -> dict:
-    """MeetingFilterForm's cleaned data, or nothing when any filter is invalid.
-
-    Its fields clean the values without a form being built (and its fields copied)
-    on every visit of the list.
-    """
-    fields = MeetingFilterForm.base_fields
-    try:
-        return {name: field.clean(query.get(name)) for name, field in fields.items()}
-    except ValidationError:
-        return {}
 
 
 @login_required
@@ -105,15 +102,32 @@ def meeting_detail(request, meeting_id: int):
 
 
 def _host_detail(request, meeting: Meeting, *, status: int = 200):
+    search_form = InvitationSearchForm(request.GET)
+    if search_form.is_valid():
+        search = search_form.cleaned_data["q"]
+    else:
+        # The whole list, with the search box saying what was wrong.
+        search = ""
+        status = 400 if status == 200 else status
+    # Everyone on one page would not scale: a meeting may invite thousands.
+    invitation_page = selectors.invitation_page(
+        meeting=meeting,
+        search=search,
+        number=request.GET.get("page"),
+        per_page=INVITATIONS_PER_PAGE,
+    )
     attendances = list(meeting.attendances.all())
     return render(
         request,
         "meetings/detail.html",
         {
             "meeting": meeting,
-            "invitations": list(meeting.invitations.all()),
+            "invitation_summary": selectors.invitation_summary(meeting=meeting),
+            "invitation_page": invitation_page,
+            "invitation_search": search_form,
+            "invitation_query": urlencode({"q": search}) if search else "",
             "attendances": attendances,
-            "waiting": [entry for entry in attendances if entry.is_waiting],
+            "waiting": [entry for entry in attendances if entry.is_waiting and not entry.left_at],
             "present_count": sum(
                 1 for entry in attendances if entry.admitted_at and not entry.left_at
             ),

@@ -39,6 +39,18 @@ function embedRoom() {
   api.addListener("readyToClose", left);
 }
 
+// Closing the room page, or going elsewhere from it, ends this visitor's time in the
+// room. sendBeacon outlives the page but cannot set headers: the CSRF token rides in
+// the form body. Not on the waiting page, which moves on to the room by itself.
+function reportLeaving() {
+  const container = document.getElementById("jitsi-container");
+  if (!container || !container.dataset.leftUrl) return;
+  window.addEventListener("pagehide", () => {
+    const body = new URLSearchParams({ csrfmiddlewaretoken: csrfToken() });
+    navigator.sendBeacon(container.dataset.leftUrl, body);
+  });
+}
+
 function waitForAdmission(section) {
   const url = section.dataset.waitingStatus;
   async function check() {
@@ -108,5 +120,6 @@ function waitingList(panel) {
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-waiting-status]").forEach(waitForAdmission);
   document.querySelectorAll("[data-attendance-status]").forEach(waitingList);
+  reportLeaving();
 });
 window.addEventListener("load", embedRoom);

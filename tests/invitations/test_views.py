@@ -146,9 +146,10 @@ def test_meeting_page_queries_stay_constant_with_many_invitations(
         Invitation(meeting=meeting, contact=contact, email=f"p{n}@example.org")
         for n in range(count)
     )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = host_client.get(meeting.get_absolute_url())
-    assert response.text.count("data-invitation-id=") == count
+    # One page of them; the rest are counted, searched and paged.
+    assert response.text.count("data-invitation-id=") == min(count, 25)
 
 
 def test_meeting_page_shows_delivery_state_errors_and_answers(host_client, meeting):

@@ -1,11 +1,13 @@
 import csv
 import io
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from invitations import tokens
 from invitations.models import Invitation
@@ -232,6 +234,87 @@ def test_attendance_export(host_client, meeting):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["name", "email", "way", "role", "joined_at", "left_at", "minutes"]
     assert rows[1][0] == "'=HYPERLINK(evil)" and rows[1][2] == "Share link"
+
+
+def _in_the_room_since(name: str, minutes: int) -> None:
+    Attendance.objects.filter(display_name=name).update(
+        admitted_at=timezone.now() - timedelta(minutes=minutes)
+    )
+
+
+def _export(host_client, meeting) -> dict[str, dict]:
+    response = host_client.get(_url("attendance_csv", meeting))
+    return {row["name"]: row for row in csv.DictReader(io.StringIO(response.content.decode()))}
+
+
+def test_ending_the_meeting_closes_every_entry_still_open(host_client, meeting):
+    host_client.post(_url("start", meeting))
+    Client().post(_share(meeting), {"name": "Stayer"})
+    leaver = Client()
+    leaver.post(_share(meeting), {"name": "Leaver"})
+    _in_the_room_since("Stayer", 30)
+    _in_the_room_since("Leaver", 30)
+    leaver.post(_url("left", meeting))
+    left_earlier = Attendance.objects.get(display_name="Leaver").left_at
+
+    host_client.post(_url("end", meeting))
+
+    meeting.refresh_from_db()
+    assert Attendance.objects.get(display_name="Stayer").left_at == meeting.ended_at
+    assert Attendance.objects.get(display_name="Ada Lovelace").left_at == meeting.ended_at
+    assert Attendance.objects.get(display_name="Leaver").left_at == left_earlier
+    assert "(0 in the room" in host_client.get(_url("detail", meeting)).text
+    rows = _export(host_client, meeting)
+    assert rows["Stayer"]["left_at"] == meeting.ended_at.isoformat()
+    assert rows["Stayer"]["minutes"] == "30"
+    assert rows["Leaver"]["minutes"] == "30"
+    assert rows["Ada Lovelace"]["left_at"] and rows["Ada Lovelace"]["minutes"] == "0"
+
+
+def test_cancelling_closes_the_room_and_the_waiting_room(host_client, meeting):
+    _settings(meeting, waiting_room=True)
+    host_client.post(_url("start", meeting))
+    Client().post(_share(meeting), {"name": "Waiter"})
+    _in_the_room_since("Ada Lovelace", 12)
+
+    host_client.post(_url("cancel", meeting))
+
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.CANCELLED
+    assert not Attendance.objects.filter(left_at__isnull=True).exists()
+    assert Attendance.objects.get(display_name="Waiter").admitted_at is None
+    page = host_client.get(_url("detail", meeting)).text
+    assert "Waiting to be admitted" not in page and "(0 in the room" in page
+    assert host_client.get(_url("attendance", meeting)).json()["waiting"] == []
+    rows = _export(host_client, meeting)
+    assert rows["Ada Lovelace"]["left_at"] == meeting.cancelled_at.isoformat()
+    assert rows["Ada Lovelace"]["minutes"] == "12"
+
+
+def test_someone_whose_wait_ended_with_the_meeting_cannot_be_admitted(host_client, meeting):
+    _settings(meeting, waiting_room=True)
+    host_client.post(_url("start", meeting))
+    Client().post(_share(meeting), {"name": "Waiter"})
+    host_client.post(_url("end", meeting))
+    host_client.post(_url("admit", meeting), {"all": "1"})
+    assert Attendance.objects.get(display_name="Waiter").admitted_at is None
+
+
+def test_a_leave_reported_by_beacon_carries_its_csrf_token_in_the_body(meeting):
+    visitor = Client(enforce_csrf_checks=True)
+    page = visitor.get(_share(meeting))
+    token = page.context["csrf_token"]
+    visitor.post(_share(meeting), {"name": "Leaver", "csrfmiddlewaretoken": token})
+    room = visitor.get(_url("room", meeting))
+    assert room.status_code == 200
+    # As navigator.sendBeacon sends it: a form body, no X-CSRFToken header.
+    assert visitor.post(_url("left", meeting)).status_code == 403
+    assert Attendance.objects.get().left_at is None
+    response = visitor.post(
+        _url("left", meeting), {"csrfmiddlewaretoken": room.context["csrf_token"]}
+    )
+    assert response.json() == {"left": True}
+    assert Attendance.objects.get().left_at is not None
 
 
 def test_attendance_export_is_for_the_host(client, meeting):

@@ -1,12 +1,13 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from invitations.models import Invitation
 from meetings import selectors
 from meetings.models import Meeting
-from tests.factories import MeetingFactory
+from tests.factories import MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +33,34 @@ def viewer(user):
 
 
 def _expected(user, when, status="", search="") -> list[int]:
-    meetings = selectors.listed_meetings(
-        user=user, now=timezone.now(), when=when, status=status, search=search
+    """The list's meetings in its order, worked out in Python from every stored meeting."""
+    now = timezone.now()
+    invited = set(
+        Invitation.objects.filter(user=user, revoked_at__isnull=True).values_list(
+            "meeting_id", flat=True
+        )
     )
-    return list(meetings.values_list("pk", flat=True))
+
+    def is_past(meeting):
+        over = meeting.status == Meeting.Status.SCHEDULED and meeting.ends_at <= now
+        return over or meeting.status in (Meeting.Status.ENDED, Meeting.Status.CANCELLED)
+
+    mine = [
+        meeting
+        for meeting in Meeting.objects.all()
+        if (meeting.host_id == user.pk or meeting.pk in invited)
+        and (not status or meeting.status == status)
+        and search.lower() in meeting.title.lower()
+    ]
+    upcoming = sorted((m for m in mine if not is_past(m)), key=lambda m: (m.starts_at, m.pk))
+    past = [m for m in mine if is_past(m)]
+    if when == "upcoming":
+        listed = upcoming
+    elif when == "past":
+        listed = sorted(past, key=lambda m: (m.starts_at, m.pk), reverse=True)
+    else:
+        listed = upcoming + sorted(past, key=lambda m: (-m.starts_at.timestamp(), m.pk))
+    return [meeting.pk for meeting in listed]
 
 
 @pytest.mark.parametrize("when", selectors.WHEN)
@@ -111,3 +136,50 @@ def test_listed_meetings_show_without_further_queries(viewer, django_assert_num_
     stored = Meeting.objects.select_related("host").get(pk=page.object_list[0].pk)
     assert page.object_list[0].title == stored.title
     assert page.object_list[0].host.display_name == stored.host.display_name
+
+
+@pytest.mark.parametrize("asked", ["7", "99", "0", "-1"])
+def test_a_page_past_the_end_costs_one_query_more_not_two(viewer, asked, django_assert_num_queries):
+    # The asked page comes back empty; the last page and the count come in one more query.
+    with django_assert_num_queries(1 if asked in ("0", "-1") else 2):
+        page = selectors.meeting_list_page(user=viewer, when="all", number=asked, per_page=3)
+    assert page.number == 6
+    assert [meeting.pk for meeting in page.object_list] == _expected(viewer, "all")[15:]
+
+
+def _rows_read_from(plan: dict, table: str) -> int:
+    """Rows that the plan's scans of `table` read, kept or filtered out."""
+    read = 0
+    if plan.get("Relation Name") == table:
+        read += plan["Actual Rows"] * plan["Actual Loops"]
+        read += plan.get("Rows Removed by Filter", 0) * plan["Actual Loops"]
+    return read + sum(_rows_read_from(child, table) for child in plan.get("Plans", []))
+
+
+@pytest.mark.parametrize("when", selectors.WHEN)
+@pytest.mark.parametrize("search", ["", "sync"])
+def test_the_list_reads_only_the_users_own_meetings(user, when, search):
+    if connection.vendor != "postgresql":
+        pytest.skip("reads the plan of PostgreSQL")
+    now = timezone.now()
+    others = MeetingFactory.build_batch(300, host=UserFactory(), title="Daily sync")
+    for n, meeting in enumerate(others):
+        meeting.starts_at = now + timedelta(hours=n - 150)
+        meeting.ends_at = meeting.starts_at + timedelta(minutes=meeting.duration)
+    Meeting.objects.bulk_create(others)
+    mine = [
+        MeetingFactory(host=user, title="Weekly sync", starts_at=now + timedelta(hours=h))
+        for h in (-5, 5)
+    ]
+    invited = MeetingFactory(title="Team sync", starts_at=now + timedelta(hours=1))
+    Invitation.objects.create(meeting=invited, user=user, email=user.email)
+    meetings = selectors.listed_meetings(user=user, now=now, when=when, search=search)
+    with connection.cursor() as cursor:
+        # As on a large table, where reading all of it would cost more than any index.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = meetings[:20].query.sql_with_params()
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0][0]["Plan"]
+    assert len(list(meetings)) == {"upcoming": 2, "past": 1, "all": 3}[when]
+    # Each of the user's meetings is read at most a few times (rows, counts), others' never.
+    assert _rows_read_from(plan, "meetings_meeting") <= 3 * (len(mine) + 1)

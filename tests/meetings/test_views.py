@@ -10,7 +10,7 @@ from invitations import services as invitation_services
 from invitations.models import Invitation
 from meetings import services
 from meetings.models import Meeting
-from tests.factories import MeetingFactory, UserFactory
+from tests.factories import ContactFactory, MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -165,6 +165,44 @@ def test_list_runs_a_constant_number_of_queries(
         with django_assert_num_queries(3):
             response = host_client.get(reverse("meetings:list"))
         assert response.status_code == 200
+
+
+def test_a_list_page_past_the_end_shows_the_last_page_in_one_more_query(
+    host_client, user, django_assert_num_queries
+):
+    MeetingFactory.create_batch(25, host=user)
+    # session, user, the empty page asked for, then the last page with its count
+    with django_assert_num_queries(4):
+        response = host_client.get(reverse("meetings:list"), {"page": 99})
+    assert response.text.count("data-meeting-id=") == 5
+    assert "Page 2 of 2" in response.text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"when": "someday"}, {"status": "lost"}, {"q": "x" * 101}, {"q": "a\x00b"}],
+)
+def test_a_filter_that_does_not_clean_shows_the_default_list(host_client, user, params):
+    MeetingFactory(host=user, title="Weekly sync")
+    MeetingFactory(host=user, title="Old retro", status=Meeting.Status.ENDED)
+    response = host_client.get(reverse("meetings:list"), {"when": "past", **params})
+    assert response.status_code == 200
+    assert "Weekly sync" in response.text and "Old retro" not in response.text
+    assert response.context["when"] == "upcoming" and response.context["q"] == ""
+
+
+def test_the_list_shows_the_filters_it_was_given(host_client, user):
+    MeetingFactory(host=user, title="Old retro", status=Meeting.Status.ENDED)
+    MeetingFactory(host=user, title="Old sync", status=Meeting.Status.CANCELLED)
+    response = host_client.get(
+        reverse("meetings:list"), {"when": "past", "status": "ended", "q": " retro "}
+    )
+    assert "Old retro" in response.text and "Old sync" not in response.text
+    assert (response.context["when"], response.context["status"], response.context["q"]) == (
+        "past",
+        "ended",
+        "retro",
+    )
 
 
 @pytest.mark.parametrize("count", [1, 50])
@@ -331,10 +369,102 @@ def test_detail_shows_credentials_and_allowed_actions(host_client, meeting):
     assert "End meeting" not in page
 
 
-def test_detail_runs_a_constant_number_of_queries(host_client, meeting, django_assert_num_queries):
-    # session, user, meeting with host, invitations, attendance
-    with django_assert_num_queries(5):
-        host_client.get(_url("detail", meeting))
+def _invite(meeting, count: int) -> None:
+    """`count` invitations, answers and delivery states in turn."""
+    contact = ContactFactory(owner=meeting.host)
+    answers, deliveries = Invitation.Rsvp.values, Invitation.Delivery.values
+    Invitation.objects.bulk_create(
+        Invitation(
+            meeting=meeting,
+            contact=contact,
+            email=f"person{n:04d}@example.org",
+            name=f"Person {n:04d}",
+            rsvp=answers[n % len(answers)],
+            delivery_state=deliveries[n % len(deliveries)],
+            revoked_at=timezone.now() if n % 10 == 9 else None,
+        )
+        for n in range(count)
+    )
+
+
+@pytest.mark.parametrize("count", [2, 120])
+def test_detail_runs_a_constant_number_of_queries(
+    host_client, meeting, count, django_assert_num_queries
+):
+    _invite(meeting, count)
+    # session, user, meeting with host, invitation counts, a page of them, attendance
+    with django_assert_num_queries(6):
+        response = host_client.get(_url("detail", meeting))
+    assert response.text.count("data-invitation-id=") == min(count, 25)
+
+
+def test_detail_counts_invitations_by_answer_and_delivery_and_shows_a_page(host_client, meeting):
+    _invite(meeting, 120)
+    response = host_client.get(_url("detail", meeting))
+    page = response.text
+    assert 'Invitations <span class="muted">(120)</span>' in page
+    # 120 in turn over 4 answers and 4 delivery states; every 10th (odd) one revoked.
+    assert "Accepted: 24" in page and "No answer yet: 30" in page and "Revoked: 12" in page
+    assert "Sent: 30" in page and "Failed: 30" in page
+    assert "Person 0000" in page and "Person 0024" in page and "Person 0025" not in page
+    assert "Page 1 of 5" in page
+    last = host_client.get(_url("detail", meeting), {"page": 5}).text
+    assert "Person 0100" in last and "Person 0119" in last and "Person 0099" not in last
+
+
+def test_detail_searches_invitations_by_name_or_email(host_client, meeting):
+    _invite(meeting, 120)
+    Invitation.objects.filter(email="person0077@example.org").update(email="grace@navy.example")
+    by_name = host_client.get(_url("detail", meeting), {"q": "person 001"}).text
+    assert by_name.count("data-invitation-id=") == 10 and "Person 0019" in by_name
+    by_email = host_client.get(_url("detail", meeting), {"q": "NAVY"}).text
+    assert by_email.count("data-invitation-id=") == 1 and "grace@navy.example" in by_email
+    # The counts stay those of everyone invited.
+    assert "(120)" in by_email
+    none = host_client.get(_url("detail", meeting), {"q": "nobody"}).text
+    assert "data-invitation-id=" not in none and "Nobody matches" in none
+
+
+def test_detail_pages_of_a_search_keep_the_search(host_client, meeting):
+    _invite(meeting, 120)
+    page = host_client.get(_url("detail", meeting), {"q": "person 00"}).text
+    assert 'href="?q=person+00&amp;page=2#invitations"' in page
+    second = host_client.get(_url("detail", meeting), {"q": "person 00", "page": "2"}).text
+    assert "Person 0025" in second and "Page 2 of 4" in second
+
+
+@pytest.mark.parametrize("page", ["x", "0", "99", "9" * 30])
+def test_detail_answers_any_page_number(host_client, meeting, page):
+    _invite(meeting, 60)
+    response = host_client.get(_url("detail", meeting), {"page": page})
+    assert response.status_code == 200
+    assert "Page 1 of 3" in response.text or "Page 3 of 3" in response.text
+
+
+@pytest.mark.parametrize(
+    ("q", "message"),
+    [
+        ("x" * 101, "Ensure this value has at most 100 characters (it has 101)."),
+        ("a\x00b", "Null characters are not allowed."),
+    ],
+)
+def test_a_bad_invitation_search_is_refused_clearly(host_client, meeting, q, message):
+    _invite(meeting, 3)
+    response = host_client.get(_url("detail", meeting), {"q": q})
+    assert response.status_code == 400
+    assert message in response.text
+    assert response.text.count("data-invitation-id=") == 3
+
+
+@pytest.mark.parametrize("count", [2, 120])
+def test_share_link_page_runs_the_same_queries_however_many_are_invited(
+    client, meeting, count, django_assert_num_queries
+):
+    _invite(meeting, count)
+    # the meeting with its host (an anonymous visitor has no session yet)
+    with django_assert_num_queries(1):
+        response = client.get(reverse("join:share", args=[meeting.invitation_token]))
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("name", ["detail", "edit", "cancel"])
