@@ -17,6 +17,8 @@ from meetings.forms import JoinNameForm
 from meetings.responses import closed_response, entry_response, not_found_response
 from meetings.services import TransitionError
 
+# More than the host's page shows at once (see meetings.views.hosts.INVITATIONS_PER_PAGE).
+STATUS_ROWS_MAX = 100
 LINK_NOT_FOUND = (
     "Invitation link not found",
     "The link may be mistyped, replaced by a newer invitation, or withdrawn by the host.",
@@ -122,8 +124,19 @@ def remove(request, meeting_id: int, pk: int):
 @require_GET
 @never_cache
 def status(request, meeting_id: int):
-    """Delivery and RSVP states for the host's page to refresh without reloading."""
+    """Delivery and RSVP states of the rows the host's page shows (`ids`), to refresh them.
+
+    Only the rows asked for: a meeting may invite thousands, the page shows one page.
+    """
     meeting = get_manageable_meeting(request, meeting_id)
+    try:
+        ids = [int(part) for part in request.GET.get("ids", "").split(",") if part]
+    except ValueError:
+        return JsonResponse({"error": "ids lists invitation numbers, like ids=12,13."}, status=400)
+    if len(ids) > STATUS_ROWS_MAX:
+        return JsonResponse(
+            {"error": f"Ask for at most {STATUS_ROWS_MAX} invitations at a time."}, status=400
+        )
     rows = [
         {
             "id": invitation.pk,
@@ -135,7 +148,7 @@ def status(request, meeting_id: int):
             "rsvp_label": invitation.get_rsvp_display(),
             "revoked": invitation.is_revoked,
         }
-        for invitation in meeting.invitations.all()
+        for invitation in meeting.invitations.filter(pk__in=ids)
     ]
     return JsonResponse({"invitations": rows})
 

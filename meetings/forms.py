@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts import google
 from accounts.timezones import TimeZoneField
+from meetings import services
 from meetings.access import NAME_MAX_LENGTH
 from meetings.credentials import PASSCODE_RE, parse_meeting_id
 from meetings.models import (
@@ -26,8 +27,6 @@ CUSTOM = "custom"
 PAST_START_GRACE = timedelta(minutes=10)
 NAME_REQUIRED = "Enter the name others will see."
 NAME_TOO_LONG = f"Keep your name to {NAME_MAX_LENGTH} characters or fewer."
-# Whole days, so that the form is never looser than a bound in calendar years.
-MAX_START_AHEAD = timedelta(days=365 * MAX_YEARS_AHEAD)
 FAR_FUTURE_MESSAGE = (
     f"Pick a date within {MAX_YEARS_AHEAD} years from now: meetings are planned no further ahead."
 )
@@ -44,6 +43,18 @@ def _duration_label(minutes: int) -> str:
 def validate_passcode(value: str) -> None:
     if not PASSCODE_RE.match(value):
         raise forms.ValidationError("A passcode is 4 to 10 digits (0–9).")
+
+
+# The fields of a meeting's RoomSettings, which the services take as one.
+ROOM_FIELDS = (
+    "provider",
+    "external_url",
+    "waiting_room",
+    "join_before_host",
+    "mute_on_join",
+    "participant_limit",
+    "allow_name_change",
+)
 
 
 class MeetingForm(forms.ModelForm):
@@ -94,21 +105,22 @@ class MeetingForm(forms.ModelForm):
         help_text="The https link of your Zoom, Teams or other meeting.",
     )
 
+    # Only when editing. Absent (an older page, a script) means yes: invitees
+    # hear of every change unless the host says otherwise.
+    notify = forms.ChoiceField(
+        label="Tell the invitees",
+        choices=[
+            ("yes", "Email the invitees what changed"),
+            ("no", "Save without emailing them (their calendars update with the next email)"),
+        ],
+        initial="yes",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
     class Meta:
         model = Meeting
-        fields = [
-            "title",
-            "description",
-            "timezone",
-            "passcode",
-            "provider",
-            "external_url",
-            "waiting_room",
-            "join_before_host",
-            "mute_on_join",
-            "participant_limit",
-            "allow_name_change",
-        ]
+        fields = ["title", "description", "timezone", "passcode", *ROOM_FIELDS]
         labels = {
             "join_before_host": "Attendees may join before the host",
             "mute_on_join": "Mute attendees when they join",
@@ -121,16 +133,6 @@ class MeetingForm(forms.ModelForm):
             "allow_name_change": "",
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
-
-    ROOM_FIELDS = (
-        "provider",
-        "external_url",
-        "waiting_room",
-        "join_before_host",
-        "mute_on_join",
-        "participant_limit",
-        "allow_name_change",
-    )
 
     def __init__(self, *args, instance: Meeting | None = None, user=None, **kwargs):
         # Google Meet runs through the host's Google account (for staff editing
@@ -179,9 +181,14 @@ class MeetingForm(forms.ModelForm):
         if instance is not None:
             self.fields["passcode"].required = True
             self.fields["passcode"].help_text = "4 to 10 digits."
+        else:
+            del self.fields["notify"]
+
+    def clean_notify(self) -> bool:
+        return self.cleaned_data["notify"] != "no"
 
     def room_settings(self) -> RoomSettings:
-        return RoomSettings(**{name: self.cleaned_data[name] for name in self.ROOM_FIELDS})
+        return RoomSettings(**{name: self.cleaned_data[name] for name in ROOM_FIELDS})
 
     def clean(self):
         data = super().clean()
@@ -213,7 +220,7 @@ class MeetingForm(forms.ModelForm):
         return data
 
     def _aware_start(self, day, at, zone_name):
-        latest = timezone.now() + MAX_START_AHEAD
+        latest = services.latest_start()
         # Checked on the date before any conversion: near year 9999 that overflows.
         if day > latest.date():
             self.add_error("date", FAR_FUTURE_MESSAGE)

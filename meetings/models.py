@@ -2,7 +2,6 @@ import uuid
 import zoneinfo
 from datetime import timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -36,15 +35,6 @@ class MeetingQuerySet(models.QuerySet):
     def past(self, now=None):
         now = now or timezone.now()
         return self.filter(Meeting.past_condition(now))
-
-    def for_participant(self, user):
-        """The meetings a user hosts or is invited to (with a live invitation).
-
-        A subquery rather than a join: no DISTINCT, and each side uses its index.
-        """
-        invitation = apps.get_model("invitations", "Invitation")
-        invited = invitation.objects.filter(user=user, revoked_at__isnull=True).values("meeting_id")
-        return self.filter(Q(host=user) | Q(pk__in=invited))
 
 
 class Meeting(models.Model):

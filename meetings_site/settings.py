@@ -132,7 +132,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds short-lived counters and, with CACHE_URL (e.g. redis://…), the
+# No page is cached. With CACHE_URL (e.g. redis://…) the shared cache holds the
 # sessions in front of the database; by default a per-process memory cache.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # Sessions live in the database, so any web process can serve any request. A

@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
-from meetings import credentials
+from meetings import credentials, services
 from meetings.models import Meeting
 
 PASSWORD = "correct-horse-battery-staple"
@@ -53,3 +53,15 @@ class ContactFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"contact{n}@example.org")
+
+
+def create_meeting(host, **overrides) -> Meeting:
+    """A meeting scheduled through the service, two days ahead unless told otherwise."""
+    values = {
+        "host": host,
+        "title": "Planning",
+        "starts_at": timezone.now() + timedelta(days=2),
+        "duration": 30,
+        "timezone_name": "Europe/Berlin",
+    }
+    return services.meeting_create(**(values | overrides))

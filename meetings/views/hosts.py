@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,10 +30,12 @@ INVITATIONS_PER_PAGE = 25
 @require_GET
 def meeting_list(request):
     form = MeetingFilterForm(request.GET)
-    # A filter that does not clean (a hand-edited address) shows the default list.
-    filters = form.cleaned_data if form.is_valid() else {}
-    when = filters.get("when") or "upcoming"
-    status, search = filters.get("status", ""), filters.get("q", "")
+    if form.is_valid():
+        when, status, search = (form.cleaned_data[name] for name in ("when", "status", "q"))
+    else:
+        # A filter that does not clean (a hand-edited address) shows the default list.
+        form = MeetingFilterForm()
+        when, status, search = "upcoming", "", ""
     page = selectors.meeting_list_page(
         user=request.user,
         when=when,
@@ -47,8 +50,8 @@ def meeting_list(request):
     context = {
         "when": when,
         "when_choices": MeetingFilterForm.WHEN_CHOICES,
+        "filter_form": form,
         "status": status,
-        "status_choices": MeetingFilterForm.base_fields["status"].choices,
         "q": search,
         "page": page,
         "query": query.urlencode(),
@@ -74,6 +77,8 @@ def meeting_create(request):
                 passcode=data["passcode"] or None,
                 room=form.room_settings(),
             )
+        except ValidationError as error:
+            return _service_refused(request, form, None, error)
         except MeetError as error:
             return _provider_failed(request, form, None, error)
         messages.success(request, "Your meeting is scheduled.")
@@ -81,6 +86,15 @@ def meeting_create(request):
     return render(
         request, "meetings/form.html", {"form": form, "meeting": None}, status=_form_status(form)
     )
+
+
+def _service_refused(request, form, meeting: Meeting | None, error: ValidationError):
+    """The form again with the service's reasons (a start on the date field): 400, nothing saved."""
+    reasons = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for field, messages_ in reasons.items():
+        field = "date" if field == "starts_at" else field
+        form.add_error(field if field in form.fields else None, messages_)
+    return render(request, "meetings/form.html", {"form": form, "meeting": meeting}, status=400)
 
 
 def _provider_failed(request, form, meeting: Meeting | None, error: MeetError):
@@ -160,9 +174,12 @@ def meeting_edit(request, meeting_id: int):
                 timezone_name=data["timezone"],
                 passcode=data["passcode"],
                 room=form.room_settings(),
+                notify=data["notify"],
             )
         except services.TransitionError as error:
             return _refuse(request, meeting, str(error))
+        except ValidationError as error:
+            return _service_refused(request, form, meeting, error)
         except MeetError as error:
             return _provider_failed(request, form, meeting, error)
         messages.success(request, "The meeting was updated.")

@@ -14,7 +14,6 @@ from meetings.access import NO_PERMISSION, meeting_for, member
 from meetings.credentials import parse_meeting_id
 from meetings.forms import JoinByIdForm, JoinNameForm
 from meetings.joining import Outcome
-from meetings.models import Meeting
 from meetings.responses import closed_response, entry_response, json_error, not_found_response
 from meetings_site.limits import client_address
 
@@ -23,12 +22,10 @@ from meetings_site.limits import client_address
 def home(request):
     context = {"join_form": _join_form(request)}
     if request.user.is_authenticated:
-        context["upcoming"] = (
-            Meeting.objects.for_participant(request.user)
-            .upcoming()
-            .select_related("host")
-            .order_by("starts_at")[:5]
-        )
+        # The first page of the list's Upcoming tab, read the same way.
+        context["upcoming"] = selectors.meeting_list_page(
+            user=request.user, when="upcoming", number=1, per_page=5
+        ).object_list
     return render(request, "meetings/home.html", context)
 
 

@@ -83,10 +83,13 @@ function liveInvitations(section) {
   const busy = new Set(["queued", "sending"]);
   let delay = 2000;
 
+  // Only the rows on this page: a meeting may invite thousands.
+  const ids = [...section.querySelectorAll("tr[data-invitation-id]")].map((tr) => tr.dataset.invitationId);
+
   async function refresh() {
     let pending = false;
     try {
-      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      const response = await fetch(`${url}?ids=${ids.join(",")}`, { headers: { Accept: "application/json" }, credentials: "same-origin" });
       // A redirect (to the log-in page, the session ended) or an error: try again later.
       if (!response.ok || response.redirected) return;
       const data = await response.json();

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
@@ -672,3 +673,35 @@ def test_an_update_without_notice_emails_nobody_and_the_next_one_tells_all(
     assert "Duration: 45 → 30 minutes" in text
     _, event = _event(smtp_server.messages[1])
     assert event["SEQUENCE"] == 2
+
+
+@pytest.mark.parametrize(("notify", "emails"), [("no", 1), ("yes", 2), (None, 2)])
+def test_the_edit_page_lets_the_host_save_without_emailing_invitees(
+    host_client,
+    scheduled,
+    smtp_server,
+    invite,
+    run_worker,
+    django_capture_on_commit_callbacks,
+    notify,
+    emails,
+):
+    invite(scheduled, "linus@example.org")
+    run_worker()
+    edit = reverse("meetings:edit", args=[scheduled.meeting_id])
+    assert "Email the invitees what changed" in host_client.get(edit).text
+    form = {
+        "title": "Roadmap review",
+        "date": "2031-03-15",
+        "time": "11:30",
+        "timezone": "America/New_York",
+        "duration_preset": "45",
+        "passcode": "024680",
+    }
+    if notify is not None:  # a form without the choice (a script) tells everyone
+        form["notify"] = notify
+    with django_capture_on_commit_callbacks(execute=True):
+        assert host_client.post(edit, form).status_code == 302
+    run_worker()
+    assert len(smtp_server.messages) == emails
+    assert Invitation.objects.get().rsvp == "needs_action"

@@ -163,7 +163,8 @@ def test_meeting_page_shows_delivery_state_errors_and_answers(host_client, meeti
 
 def test_status_feed_reports_states_for_the_host_only(host_client, client, meeting):
     invitation, _ = _personal(meeting, delivery_state="sent", rsvp="tentative")
-    data = host_client.get(reverse("invitations:status", args=[meeting.meeting_id])).json()
+    url = reverse("invitations:status", args=[meeting.meeting_id])
+    data = host_client.get(url, {"ids": str(invitation.pk)}).json()
     assert data["invitations"] == [
         {
             "id": invitation.pk,
@@ -178,6 +179,25 @@ def test_status_feed_reports_states_for_the_host_only(host_client, client, meeti
     ]
     client.force_login(UserFactory())
     assert client.get(reverse("invitations:status", args=[meeting.meeting_id])).status_code == 403
+
+
+def test_status_feed_holds_only_the_rows_asked_for(host_client, meeting, django_assert_num_queries):
+    asked = [_personal(meeting, f"guest{n}@example.org")[0] for n in range(3)]
+    _personal(meeting, "other@example.org")
+    url = reverse("invitations:status", args=[meeting.meeting_id])
+    ids = ",".join(str(invitation.pk) for invitation in asked)
+    # session, user, the meeting, its rows
+    with django_assert_num_queries(4):
+        data = host_client.get(url, {"ids": ids}).json()
+    assert sorted(row["id"] for row in data["invitations"]) == sorted(i.pk for i in asked)
+    assert host_client.get(url).json() == {"invitations": []}
+
+
+@pytest.mark.parametrize("ids", ["x", "1,,a", ",".join(["1"] * 101)])
+def test_status_feed_refuses_a_bad_list_of_rows(host_client, meeting, ids):
+    url = reverse("invitations:status", args=[meeting.meeting_id])
+    response = host_client.get(url, {"ids": ids})
+    assert response.status_code == 400 and "error" in response.json()
 
 
 def test_resend_replaces_the_link(host_client, client, meeting):
@@ -310,9 +330,10 @@ def test_rsvp_with_a_revoked_link_is_not_found(client, meeting):
 
 
 def test_host_sees_the_answer_at_once(client, host_client, meeting):
-    _, token = _personal(meeting)
+    invitation, token = _personal(meeting)
     client.post(_rsvp_url(meeting, token), {"answer": "tentative"})
-    data = host_client.get(reverse("invitations:status", args=[meeting.meeting_id])).json()
+    url = reverse("invitations:status", args=[meeting.meeting_id])
+    data = host_client.get(url, {"ids": invitation.pk}).json()
     assert data["invitations"][0]["rsvp_label"] == "Maybe"
 
 

@@ -6,12 +6,11 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from invitations.models import Invitation
 from meetings import services
 from meetings.models import MAX_YEARS_AHEAD, Meeting
-from tests.factories import MeetingFactory, UserFactory
+from tests.factories import MeetingFactory, UserFactory, create_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -20,17 +19,6 @@ FAR_FUTURE = datetime(9999, 12, 31, 22, 0, tzinfo=UTC)
 LAST_MOMENT = datetime.max.replace(tzinfo=UTC)
 
 clamp = importlib.import_module("meetings.migrations.0007_clamp_far_future_starts")
-
-
-def _create(host, **overrides):
-    values = {
-        "host": host,
-        "title": "Planning",
-        "starts_at": timezone.now() + timedelta(days=2),
-        "duration": 30,
-        "timezone_name": "Europe/Berlin",
-    }
-    return services.meeting_create(**(values | overrides))
 
 
 def _update(meeting, **overrides):
@@ -48,7 +36,7 @@ def _update(meeting, **overrides):
 
 def test_create_refuses_a_start_at_the_end_of_year_9999_and_stores_nothing(user):
     with pytest.raises(ValidationError) as refused:
-        _create(user, starts_at=FAR_FUTURE, duration=120, timezone_name="Asia/Tokyo")
+        create_meeting(user, starts_at=FAR_FUTURE, duration=120, timezone_name="Asia/Tokyo")
 
     assert refused.value.message_dict == {
         "starts_at": [f"Pick a start within the next {MAX_YEARS_AHEAD} years."]
@@ -58,7 +46,7 @@ def test_create_refuses_a_start_at_the_end_of_year_9999_and_stores_nothing(user)
 
 def test_create_refuses_a_start_just_past_the_bound(user):
     with pytest.raises(ValidationError, match="within the next 5 years"):
-        _create(user, starts_at=services.latest_start() + timedelta(minutes=1))
+        create_meeting(user, starts_at=services.latest_start() + timedelta(minutes=1))
 
 
 def test_a_start_at_the_bound_shows_in_the_zone_furthest_east_with_the_longest_duration(
@@ -66,7 +54,9 @@ def test_a_start_at_the_bound_shows_in_the_zone_furthest_east_with_the_longest_d
 ):
     starts_at = services.latest_start().replace(second=0, microsecond=0) - timedelta(minutes=1)
 
-    meeting = _create(user, starts_at=starts_at, duration=480, timezone_name="Pacific/Kiritimati")
+    meeting = create_meeting(
+        user, starts_at=starts_at, duration=480, timezone_name="Pacific/Kiritimati"
+    )
 
     assert meeting.ends_at == starts_at + timedelta(minutes=480)
     assert meeting.local_starts_at.utcoffset() == timedelta(hours=14)

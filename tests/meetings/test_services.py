@@ -1,28 +1,14 @@
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from meetings import credentials, services
 from meetings.models import Meeting
-from tests.factories import MeetingFactory
+from tests.factories import MeetingFactory, create_meeting
 
 pytestmark = pytest.mark.django_db
 
 
-def _create(host, **overrides):
-    values = {
-        "host": host,
-        "title": "Planning",
-        "starts_at": timezone.now() + timedelta(days=2),
-        "duration": 30,
-        "timezone_name": "Europe/Berlin",
-    }
-    return services.meeting_create(**(values | overrides))
-
-
 def test_create_draws_all_credentials(user):
-    meeting = _create(user)
+    meeting = create_meeting(user)
     assert 100_000_000 <= meeting.meeting_id <= 999_999_999
     assert len(meeting.passcode) == 6 and meeting.passcode.isdigit()
     assert meeting.invitation_token and meeting.access_token
@@ -30,14 +16,14 @@ def test_create_draws_all_credentials(user):
 
 
 def test_create_keeps_the_hosts_own_passcode(user):
-    assert _create(user, passcode="0042").passcode == "0042"
+    assert create_meeting(user, passcode="0042").passcode == "0042"
 
 
 def test_meeting_id_collision_draws_again(user, monkeypatch):
     taken = MeetingFactory()
     draws = iter([taken.meeting_id, taken.meeting_id, 555_666_777])
     monkeypatch.setattr(credentials, "new_meeting_id", lambda: next(draws))
-    meeting = _create(user)
+    meeting = create_meeting(user)
     assert meeting.meeting_id == 555_666_777
     assert Meeting.objects.count() == 2
 

@@ -180,7 +180,8 @@ def test_a_list_page_past_the_end_shows_the_last_page_in_one_more_query(
 
 @pytest.mark.parametrize(
     "params",
-    [{"when": "someday"}, {"status": "lost"}, {"q": "x" * 101}, {"q": "a\x00b"}],
+    # (A NUL byte never reaches the view: see tests/meetings_site/test_middleware.py.)
+    [{"when": "someday"}, {"status": "lost"}, {"q": "x" * 101}],
 )
 def test_a_filter_that_does_not_clean_shows_the_default_list(host_client, user, params):
     MeetingFactory(host=user, title="Weekly sync")
@@ -443,10 +444,7 @@ def test_detail_answers_any_page_number(host_client, meeting, page):
 
 @pytest.mark.parametrize(
     ("q", "message"),
-    [
-        ("x" * 101, "Ensure this value has at most 100 characters (it has 101)."),
-        ("a\x00b", "Null characters are not allowed."),
-    ],
+    [("x" * 101, "Ensure this value has at most 100 characters (it has 101).")],
 )
 def test_a_bad_invitation_search_is_refused_clearly(host_client, meeting, q, message):
     _invite(meeting, 3)
