@@ -69,25 +69,31 @@ def listed_meetings(*, user, now, when: str, status: str = "", search: str = "")
     hosted = Meeting.objects.filter(conditions, host=user)
     # A host invited to their own meeting is listed once, as its host.
     invited = Meeting.objects.filter(conditions, pk__in=invited_ids).exclude(host=user)
+    # Only the All tab orders on whether a meeting is over.
+    order = {"now": now} if when == "all" else {}
     return (
-        _rows(hosted, now=now, others=invited)
-        .union(_rows(invited, now=now, others=hosted), all=True)
+        _rows(hosted, others=invited, **order)
+        .union(_rows(invited, others=hosted, **order), all=True)
         .order_by(*ORDERING[when])
     )
 
 
-def _rows(meetings: QuerySet, *, now, others: QuerySet) -> QuerySet:
-    """One half of the list as its rows are shown, each with the length of the whole list."""
-    is_past = Case(When(Meeting.past_condition(now), then=1), default=0)
-    return (
+def _rows(meetings: QuerySet, *, others: QuerySet, now=None) -> QuerySet:
+    """One half of the list as its rows are shown, each with the length of the whole list.
+
+    With `now`, each row also says whether it is over, for the All tab's order.
+    """
+    rows = (
         meetings.select_related("host")
         .only(*LIST_FIELDS)
-        .annotate(
-            total=Window(Count("pk")) + Subquery(_count(others)),
-            is_past=is_past,
-            upcoming_starts_at=Case(When(is_past=0, then="starts_at")),
-        )
+        .annotate(total=Window(Count("pk")) + Subquery(_count(others)))
         .order_by()
+    )
+    if now is None:
+        return rows
+    is_past = Case(When(Meeting.past_condition(now), then=1), default=0)
+    return rows.annotate(
+        is_past=is_past, upcoming_starts_at=Case(When(is_past=0, then="starts_at"))
     )
 
 
