@@ -29,11 +29,15 @@ def test_leaving_the_room_page_records_the_leave(new_page, user, live_server, br
     expect(visitor).to_have_url(f"{live_server.url}/meetings/{meeting.meeting_id}/room/")
     expect(visitor.get_by_test_id("display-name")).to_have_text("Grace Hopper")
     assert Attendance.objects.get(display_name="Grace Hopper").left_at is None
+    # The leave is reported by the room's script, which listens once the page has loaded.
+    visitor.wait_for_load_state("load")
 
     if leave == "go elsewhere":
         visitor.goto("/")
     else:
-        visitor.close()
+        # As a person closing the tab: the page's unload handlers run. Playwright's
+        # default close discards the page without them, which no browser user can do.
+        visitor.close(run_before_unload=True)
 
     assert _left_at("Grace Hopper") is not None
     assert browser_log.errors == []
