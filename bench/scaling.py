@@ -205,6 +205,7 @@ class _Worker:
         context = multiprocessing.get_context("spawn")
         self.label = label
         self.url = url
+        self.env = env
         self._channel, self._child_end = context.Pipe()
         self._process = context.Process(
             target=_serve,
@@ -257,6 +258,8 @@ def bench(postgres_url: str, *, extra: dict[str, str], keep: bool, rounds: int) 
         flush=True,
     )
     started = time.perf_counter()
+    # DEBUG=false pages need the static manifest, which `--only scaling` has not built yet.
+    server.manage("collectstatic", "--noinput", "--verbosity", "0", env=workers["small"].env)
     try:
         for worker in workers.values():
             server.recreate_postgres_database(worker.url)
