@@ -132,31 +132,12 @@ def contact_delete(*, contact: Contact) -> bool:
 
 
 @transaction.atomic
-def contact_get_or_create_for_email(*, owner: User, email: str, name: str = "") -> Contact:
-    """The owner's active contact with this address, created (named after `name`) if missing."""
-    email = _validated_email(email)
-    existing = selectors.contact_with_email(owner=owner, email=email)
-    if existing is not None:
-        return existing
-    first_name, last_name = split_name(name)
-    try:
-        return contact_create(owner=owner, email=email, first_name=first_name, last_name=last_name)
-    except ValidationError:
-        # A concurrent request created the same contact first: use theirs.
-        existing = selectors.contact_with_email(owner=owner, email=email)
-        if existing is None:
-            raise
-        return existing
-
-
-@transaction.atomic
 def contacts_get_or_create_for_emails(
     *, owner: User, people: Sequence[tuple[str, str]]
 ) -> dict[str, Contact]:
-    """The owner's active contacts for many (name, email) pairs, keyed by lowercased email.
+    """The owner's active contacts for (name, email) pairs, keyed by lowercased email.
 
-    The batch form of contact_get_or_create_for_email: one query for those that
-    exist, one insert for the rest, whatever the number of people.
+    One query for those that exist, one insert for the rest, whatever the number of people.
     """
     wanted = {}
     for name, email in people:
