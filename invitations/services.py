@@ -108,30 +108,18 @@ def invitations_send(
             )
             result.invited.append(invitation)
             continue
-        user = users.get(key)
-        if user is not None:
-            new.append(
-                Invitation(
-                    meeting=meeting,
-                    user=user,
-                    email=user.email,
-                    name=user.display_name,
-                    role=role,
-                    personal_message=personal_message,
-                )
+        user, contact = users.get(key), contacts.get(key)
+        new.append(
+            Invitation(
+                meeting=meeting,
+                user=user,
+                contact=contact,
+                email=(user or contact).email,
+                name=user.display_name if user else name or contact.full_name,
+                role=role,
+                personal_message=personal_message,
             )
-        else:
-            contact = contacts[key]
-            new.append(
-                Invitation(
-                    meeting=meeting,
-                    contact=contact,
-                    email=contact.email,
-                    name=name or contact.full_name,
-                    role=role,
-                    personal_message=personal_message,
-                )
-            )
+        )
     result.invited += Invitation.objects.bulk_create(new)
     if result.invited:
         _queue_delivery(meeting)

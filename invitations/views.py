@@ -72,12 +72,7 @@ def _report(request, result: services.SendResult) -> None:
 
 
 def _host_invitation(request, meeting_id: int, pk: int) -> Invitation:
-    meeting = get_manageable_meeting(request, meeting_id)
-    invitation = get_object_or_404(
-        Invitation.objects.select_related("meeting"), pk=pk, meeting=meeting
-    )
-    invitation.meeting = meeting
-    return invitation
+    return get_object_or_404(get_manageable_meeting(request, meeting_id).invitations, pk=pk)
 
 
 @login_required
