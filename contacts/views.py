@@ -83,11 +83,11 @@ def _contact_form(request, contact: Contact | None):
                 done = "was updated."
         except ValidationError as error:
             form.add_error(None, error)
-            if contact is not None:
-                contact.refresh_from_db()  # the page shows the saved name, not the refused one
         else:
             messages.success(request, f"{saved.display_name} {done}")
             return redirect("contacts:list")
+    if contact is not None:
+        contact.refresh_from_db()  # the page shows the saved name, not the refused one
     return render(request, "contacts/form.html", {**context, "form": form}, status=400)
 
 
