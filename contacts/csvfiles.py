@@ -15,7 +15,6 @@ from meetings_site.csvcells import safe_cell, unquote_cell
 
 MAX_IMPORT_BYTES = 1024 * 1024
 MAX_IMPORT_ROWS = 5000
-EXPORT_COLUMNS = ("first_name", "last_name", "email", "company", "phone", "notes")
 
 NOT_UTF8 = "The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again."
 NOT_CSV = "The file is not a CSV file. Save your spreadsheet as 'CSV UTF-8' and try again."
@@ -68,6 +67,7 @@ FIELD_LABELS = {
     "phone": "Phone",
     "notes": "Notes",
 }
+EXPORT_COLUMNS = tuple(FIELD_LABELS)
 
 
 class CsvFileError(Exception):

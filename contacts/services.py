@@ -17,8 +17,7 @@ from contacts.normalization import normalize_email, split_name
 
 DUPLICATE_EMAIL = "You already have a contact with this email address."
 INVALID_EMAIL = "Enter a valid email address."
-# The fields a host edits and an import fills; the email is the key.
-EDITABLE_FIELDS = ("first_name", "last_name", "email", "company", "phone", "notes")
+# What an import fills in; the email is the key.
 IMPORTED_FIELDS = ("first_name", "last_name", "company", "phone", "notes")
 
 
@@ -62,28 +61,9 @@ def _save(contact: Contact) -> None:
 
 
 @transaction.atomic
-def contact_create(
-    *,
-    owner: User,
-    email: str,
-    first_name: str = "",
-    last_name: str = "",
-    company: str = "",
-    phone: str = "",
-    notes: str = "",
-) -> Contact:
+def contact_create(*, owner: User, email: str, **fields: str) -> Contact:
     """Add someone to the owner's address book; the address must be new to it."""
-    contact = Contact(
-        owner=owner,
-        email=_validated_email(email),
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        company=company.strip(),
-        phone=phone.strip(),
-        notes=notes.strip(),
-    )
-    _save(contact)
-    return contact
+    return contact_update(contact=Contact(owner=owner), email=email, **fields)
 
 
 @transaction.atomic
@@ -180,9 +160,7 @@ def contacts_import(*, owner: User, rows: Sequence[Mapping[str, str]]) -> Import
     plan = selectors.import_plan(owner=owner, rows=parsed, lock=True)
     now = timezone.now()
     new = [
-        Contact(owner=owner, **{field: row.values.get(field, "") for field in EDITABLE_FIELDS})
-        for row in plan
-        if row.status == selectors.PlannedRow.NEW
+        Contact(owner=owner, **row.values) for row in plan if row.status == selectors.PlannedRow.NEW
     ]
     updated = []
     for row in plan:
