@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from invitations.backends import ConfiguredEmailBackend, active_mail_settings
+from invitations.delivery import smtp_reply
 from invitations.mail_settings_forms import MailSettingsForm, SendTestEmailForm
 from invitations.models import Invitation, MailSettings
 from meetings_site.checks import CONSOLE_BACKEND
@@ -144,23 +145,17 @@ def _describe_error(error: Exception, timeout: int | None) -> str:
     """The server's own words where there are any: "550 5.7.1 Relaying denied"."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return "; ".join(
-            f"{address} refused: {_smtp_reply(code, text)}"
+            f"{address} refused: {smtp_reply(code, text)}"
             for address, (code, text) in error.recipients.items()
         )
     if isinstance(error, smtplib.SMTPResponseException):
-        return _smtp_reply(error.smtp_code, error.smtp_error)
+        return smtp_reply(error.smtp_code, error.smtp_error)
     # smtplib reports a silent server as a disconnection caused by the timeout.
     if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
         if timeout:
             return f"the server did not answer within {timeout} s ({error})"
         return f"the server did not answer in time ({error})"
     return str(error) or type(error).__name__
-
-
-def _smtp_reply(code: int, text: bytes | str) -> str:
-    if isinstance(text, bytes):
-        text = text.decode(errors="replace")
-    return f"{code} {text}"
 
 
 # --- Invitations ---------------------------------------------------------------

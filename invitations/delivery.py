@@ -69,9 +69,14 @@ def classify(error: BaseException) -> Exception:
     return PermanentFailure(f"{type(error).__name__}: {error}")
 
 
-def _by_code(code: int, reply: bytes | str) -> Exception:
+def smtp_reply(code: int, reply: bytes | str) -> str:
+    """The server's own words: "550 5.7.1 Relaying denied"."""
     text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
-    message = f"{code} {text}".strip()
+    return f"{code} {text}".strip()
+
+
+def _by_code(code: int, reply: bytes | str) -> Exception:
+    message = smtp_reply(code, reply)
     return TemporaryFailure(message) if 400 <= code < 500 else PermanentFailure(message)
 
 
