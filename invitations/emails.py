@@ -76,14 +76,16 @@ def invitation_email(
     join_url = site + reverse("invitations:join", args=[meeting.meeting_id, token])
     rsvp_url = site + reverse("invitations:rsvp", args=[meeting.meeting_id, token])
     before = invitation.sent_details if update else {}
+    now = details(meeting)
     message = _email(
         "invitation",
         meeting,
         recipient,
         update=update,
-        changes=_changes(before, meeting, recipient),
+        changes=_changes(before, now, recipient),
         # A new time resets the answers (see invitations_meeting_changed): ask again.
-        rescheduled=bool(before) and _time(before) != _time(details(meeting)),
+        rescheduled=bool(before)
+        and any(before.get(k) != now[k] for k in ("starts_at", "duration")),
         personal_message=invitation.personal_message,
         join_url=join_url,
         accept_url=f"{rsvp_url}?answer=accepted",
@@ -194,15 +196,10 @@ def _google_calendar_url(meeting: Meeting, join_url: str) -> str:
     return f"https://calendar.google.com/calendar/render?{urlencode(query)}"
 
 
-def _time(shown: dict) -> tuple:
-    return shown.get("starts_at"), shown.get("duration")
-
-
-def _changes(before: dict, meeting: Meeting, recipient: Recipient) -> list[str]:
+def _changes(before: dict, now: dict, recipient: Recipient) -> list[str]:
     """What differs from what the recipient's last email showed, one line each."""
     if not before:  # sent before such records were kept
         return []
-    now = details(meeting)
     zone = ZoneInfo(recipient.timezone)
 
     def moment(iso: str) -> str:

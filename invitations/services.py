@@ -175,11 +175,7 @@ def invitation_rsvp(*, invitation: Invitation, answer: str) -> Invitation:
     closed = rsvp_closed_reason(invitation.meeting)
     if closed:
         raise TransitionError(closed)
-    if answer not in {
-        Invitation.Rsvp.ACCEPTED,
-        Invitation.Rsvp.TENTATIVE,
-        Invitation.Rsvp.DECLINED,
-    }:
+    if answer == Invitation.Rsvp.NEEDS_ACTION or answer not in Invitation.Rsvp.values:
         raise ValueError(f"Not an answer: {answer!r}")
     invitation.rsvp = answer
     invitation.rsvp_at = timezone.now()

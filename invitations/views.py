@@ -151,15 +151,6 @@ def status(request, meeting_id: int):
 # Invitees
 
 
-def _render_join(request, invitation: Invitation, form, status: int = 200):
-    return render(
-        request,
-        "invitations/join.html",
-        {"invitation": invitation, "meeting": invitation.meeting, "form": form},
-        status=status,
-    )
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def join(request, meeting_id: int, token: str):
@@ -171,9 +162,7 @@ def join(request, meeting_id: int, token: str):
     if not meeting.is_joinable:
         return closed_response(request, meeting)
     form = JoinNameForm(request.POST or None, initial={"name": invitation.display_name})
-    if request.method == "POST":
-        if not form.is_valid():
-            return _render_join(request, invitation, form, status=400)
+    if request.method == "POST" and form.is_valid():
         result = joining.personal_link_join(
             invitation=invitation,
             display_name=form.cleaned_data["name"],
@@ -181,7 +170,12 @@ def join(request, meeting_id: int, token: str):
             session=request.session,
         )
         return entry_response(request, result)
-    return _render_join(request, invitation, form)
+    return render(
+        request,
+        "invitations/join.html",
+        {"invitation": invitation, "meeting": meeting, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _invitation_of(request, meeting_id: int) -> Invitation:
@@ -221,16 +215,11 @@ def rsvp(request, meeting_id: int, token: str):
         return not_found_response(request, *LINK_NOT_FOUND)
     if services.rsvp_closed_reason(invitation.meeting):
         return _rsvp_closed(request, invitation)
-    if request.method == "POST":
-        answer = request.POST.get("answer", "")
-        if answer not in ANSWERS:
-            return _render_rsvp(request, invitation, token, answer, error=True, status=400)
+    posted = request.method == "POST"
+    answer = (request.POST if posted else request.GET).get("answer", "")
+    if posted and answer in ANSWERS:
         services.invitation_rsvp(invitation=invitation, answer=answer)
         return redirect(reverse("invitations:rsvp", args=[meeting_id, token]) + "?saved=1")
-    return _render_rsvp(request, invitation, token, request.GET.get("answer", ""))
-
-
-def _render_rsvp(request, invitation, token, answer, *, error=False, status=200):
     return render(
         request,
         "invitations/rsvp.html",
@@ -240,10 +229,10 @@ def _render_rsvp(request, invitation, token, answer, *, error=False, status=200)
             "answers": ANSWERS.items(),
             "proposed": answer if answer in ANSWERS else "",
             "saved": request.GET.get("saved") == "1",
-            "error": error,
-            "join_url": reverse("invitations:join", args=[invitation.meeting.meeting_id, token]),
+            "error": posted,  # a valid answer was saved above
+            "join_url": reverse("invitations:join", args=[meeting_id, token]),
         },
-        status=status,
+        status=400 if posted else 200,
     )
 
 
