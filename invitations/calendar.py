@@ -12,13 +12,6 @@ from meetings.models import Meeting
 
 PRODID = "-//Meetings//Meeting invitations//EN"
 
-_PARTSTAT = {
-    "needs_action": "NEEDS-ACTION",
-    "accepted": "ACCEPTED",
-    "tentative": "TENTATIVE",
-    "declined": "DECLINED",
-}
-
 
 @dataclass(frozen=True)
 class Attendee:
@@ -74,7 +67,7 @@ def _attendee(attendee: Attendee) -> vCalAddress:
         attendee.email,
         cn=attendee.name or attendee.email,
         role="REQ-PARTICIPANT",
-        partstat=_PARTSTAT.get(attendee.rsvp, "NEEDS-ACTION"),
+        partstat=attendee.rsvp.upper().replace("_", "-"),  # needs_action: NEEDS-ACTION
         rsvp=True,
         cutype="INDIVIDUAL",
     )

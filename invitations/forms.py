@@ -106,6 +106,5 @@ class InvitationForm(forms.Form):
         if len(recipients) > MAX_RECIPIENTS:
             self.add_error("addresses", f"Invite at most {MAX_RECIPIENTS} people at a time.")
         data["recipients"] = recipients
-        data["personal_message"] = data.get("personal_message", "").strip()
         data["role"] = data.get("role") or Invitation.Role.ATTENDEE
         return data

@@ -127,7 +127,7 @@ def invitations_send(
 
 
 @transaction.atomic
-def invitation_resend(*, invitation: Invitation) -> Invitation:
+def invitation_resend(*, invitation: Invitation) -> None:
     """Send the invitation again with a new personal link; the old links stop working."""
     if not invitation.meeting.is_joinable:
         raise TransitionError("The meeting is over; there is nothing to resend.")
@@ -136,12 +136,10 @@ def invitation_resend(*, invitation: Invitation) -> Invitation:
         **_queued(message=Message.REQUEST, revoked_at=None, updated_at=timezone.now())
     )
     _queue_delivery(invitation.meeting)
-    invitation.refresh_from_db()
-    return invitation
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, notify: bool) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, notify: bool) -> None:
     """Close the invitee's personal links; with notify, their calendar gets a cancellation."""
     invitation.join_tokens.all().delete()
     fields = {"revoked_at": timezone.now(), "updated_at": timezone.now()}
@@ -150,8 +148,6 @@ def invitation_revoke(*, invitation: Invitation, notify: bool) -> Invitation:
     Invitation.objects.filter(pk=invitation.pk).update(**fields)
     if notify and invitation.sent_at is not None:
         _queue_delivery(invitation.meeting)
-    invitation.refresh_from_db()
-    return invitation
 
 
 @transaction.atomic
@@ -170,7 +166,7 @@ def rsvp_closed_reason(meeting: Meeting) -> str:
 
 
 @transaction.atomic
-def invitation_rsvp(*, invitation: Invitation, answer: str) -> Invitation:
+def invitation_rsvp(*, invitation: Invitation, answer: str) -> None:
     """Record the invitee's answer (accepted, tentative or declined) until the meeting is over."""
     closed = rsvp_closed_reason(invitation.meeting)
     if closed:
@@ -180,7 +176,6 @@ def invitation_rsvp(*, invitation: Invitation, answer: str) -> Invitation:
     invitation.rsvp = answer
     invitation.rsvp_at = timezone.now()
     invitation.save(update_fields=["rsvp", "rsvp_at", "updated_at"])
-    return invitation
 
 
 @transaction.atomic
