@@ -44,22 +44,6 @@ def _duplicate_error() -> ValidationError:
     return ValidationError({"email": DUPLICATE_EMAIL}, code="unique")
 
 
-def _save(contact: Contact) -> None:
-    """Validate and save, reporting a taken address as a form error, never as a 500."""
-    contact.full_clean(exclude=["owner"], validate_constraints=False)
-    duplicate = selectors.contact_with_email(owner=contact.owner, email=contact.email)
-    if duplicate is not None and duplicate.pk != contact.pk:
-        raise _duplicate_error()
-    try:
-        with transaction.atomic():
-            contact.save()
-    except IntegrityError:
-        # Another request took the address between the check and the write.
-        if selectors.contact_with_email(owner=contact.owner, email=contact.email) is not None:
-            raise _duplicate_error() from None
-        raise
-
-
 @transaction.atomic
 def contact_create(*, owner: User, email: str, **fields: str) -> Contact:
     """Add someone to the owner's address book; the address must be new to it."""
@@ -90,7 +74,19 @@ def contact_update(
             setattr(contact, field, value.strip())
     if email is not None:
         contact.email = _validated_email(email)
-    _save(contact)
+    # A taken address is a form error, never a 500.
+    contact.full_clean(exclude=["owner"], validate_constraints=False)
+    duplicate = selectors.contact_with_email(owner=contact.owner, email=contact.email)
+    if duplicate is not None and duplicate.pk != contact.pk:
+        raise _duplicate_error()
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        # Another request took the address between the check and the write.
+        if selectors.contact_with_email(owner=contact.owner, email=contact.email) is not None:
+            raise _duplicate_error() from None
+        raise
     return contact
 
 

@@ -1,4 +1,5 @@
 import secrets
+from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -125,10 +126,7 @@ def contact_import(request):
 
     parsed = form.cleaned_data["file"]
     plan = selectors.import_plan(owner=request.user, rows=parsed.rows)
-    statuses = (PlannedRow.NEW, PlannedRow.UPDATE, PlannedRow.UNCHANGED, PlannedRow.REJECTED)
-    counts = dict.fromkeys(statuses, 0)
-    for row in plan:
-        counts[row.status] += 1
+    counts = Counter(row.status for row in plan)  # 0 for a status no row has
     import_id = secrets.token_urlsafe(16)
     request.session[IMPORT_SESSION_KEY] = {
         "id": import_id,
