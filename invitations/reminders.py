@@ -101,13 +101,9 @@ def _claim(items: list[Due]) -> list[Due]:
             claimed_by=claim
         ).values_list("pk", "meeting_id", "email", "kind")
     }
-    claimed = []
     for item in items:
-        pk = ours.get((item.meeting.pk, item.recipient.email, item.kind))
-        if pk is not None:
-            item.claim_pk = pk
-            claimed.append(item)
-    return claimed
+        item.claim_pk = ours.get((item.meeting.pk, item.recipient.email, item.kind))
+    return [item for item in items if item.claim_pk is not None]
 
 
 def _reminder(item: Due, minted: dict):
