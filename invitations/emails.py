@@ -93,13 +93,7 @@ def invitation_email(
         maybe_url=f"{rsvp_url}?answer=tentative",
         google_calendar_url=_google_calendar_url(meeting, join_url),
     )
-    ics = build_calendar(
-        meeting,
-        method="REQUEST",
-        attendee=Attendee(invitation.email, recipient.name, invitation.rsvp),
-        join_url=join_url,
-    )
-    _attach_calendar(message, ics, "REQUEST", calendar_alternative)
+    _attach_calendar(message, invitation, "REQUEST", calendar_alternative, join_url)
     return message
 
 
@@ -109,12 +103,7 @@ def cancellation_email(
     """The meeting is off for this invitee: METHOD:CANCEL removes it from their calendar."""
     recipient = recipient_for(invitation)
     message = _email("cancellation", invitation.meeting, recipient, revoked=invitation.is_revoked)
-    ics = build_calendar(
-        invitation.meeting,
-        method="CANCEL",
-        attendee=Attendee(invitation.email, recipient.name, invitation.rsvp),
-    )
-    _attach_calendar(message, ics, "CANCEL", calendar_alternative)
+    _attach_calendar(message, invitation, "CANCEL", calendar_alternative)
     return message
 
 
@@ -165,14 +154,20 @@ def _address(name: str, email: str) -> str:
 
 
 def _attach_calendar(
-    message: EmailMultiAlternatives, ics: bytes, method: str, alternative: bool | None
+    message: EmailMultiAlternatives,
+    invitation: Invitation,
+    method: str,
+    alternative: bool | None,
+    join_url: str = "",
 ) -> None:
-    """The calendar as a `text/calendar; method=…` alternative and as `invite.ics`.
+    """The invitee's calendar as a `text/calendar; method=…` alternative and as `invite.ics`.
 
     ESPs that refuse calendar alternatives get the attachment alone; None: look it up now.
     """
     if alternative is None:
         alternative = calendar_alternative_supported()
+    attendee = Attendee(invitation.email, invitation.display_name, invitation.rsvp)
+    ics = build_calendar(invitation.meeting, method=method, attendee=attendee, join_url=join_url)
     content = ics.decode()
     mimetype = f"text/calendar; method={method}"
     if alternative:
