@@ -5,9 +5,6 @@ sent to Google's consent page with a random `state` (checked on the way back)
 and a PKCE challenge, the callback trades the code for an access token and a
 refresh token, and both are stored encrypted. Meetings on Google Meet use the
 credentials built here to reach the user's calendar (meetings/google_meet.py).
-
-Every request to Google goes through `new_http()`, an httplib2 client like
-the one google-api-python-client uses on its own.
 """
 
 import base64
@@ -51,7 +48,7 @@ def is_configured() -> bool:
 
 
 def new_http() -> httplib2.Http:
-    """The HTTP client for every request to Google."""
+    """The client of every request to Google: httplib2, as google-api-python-client uses."""
     return httplib2.Http(timeout=settings.GOOGLE_TIMEOUT_SECONDS)
 
 

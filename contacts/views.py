@@ -68,13 +68,9 @@ def contact_edit(request, pk: int):
 
 def _contact_form(request, contact: Contact | None):
     """The same form adds a contact (contact is None) or edits one."""
-    context = {"contact": contact}
-    if request.method == "GET":
-        return render(
-            request, "contacts/form.html", {**context, "form": ContactForm(instance=contact)}
-        )
-    form = ContactForm(request.POST, instance=contact)
-    if form.is_valid():
+    posted = request.method == "POST"
+    form = ContactForm(request.POST if posted else None, instance=contact)
+    if posted and form.is_valid():
         try:
             if contact is None:
                 saved = services.contact_create(owner=request.user, **form.cleaned_data)
@@ -87,9 +83,10 @@ def _contact_form(request, contact: Contact | None):
         else:
             messages.success(request, f"{saved.display_name} {done}")
             return redirect("contacts:list")
-    if contact is not None:
+    if posted and contact is not None:
         contact.refresh_from_db()  # the page shows the saved name, not the refused one
-    return render(request, "contacts/form.html", {**context, "form": form}, status=400)
+    context = {"contact": contact, "form": form}
+    return render(request, "contacts/form.html", context, status=400 if posted else 200)
 
 
 @login_required

@@ -20,11 +20,6 @@ class Attendee:
     rsvp: str = "needs_action"
 
 
-def event_uid(meeting: Meeting) -> str:
-    """Stable for the meeting's life: calendars match updates and cancellations by it."""
-    return f"{meeting.uid}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}"
-
-
 def build_calendar(
     meeting: Meeting,
     *,
@@ -37,7 +32,8 @@ def build_calendar(
     start = timezone.localtime(meeting.starts_at, meeting.zone)
     host = meeting.host
     event = Event.new(
-        uid=event_uid(meeting),
+        # Stable for the meeting's life: calendars match updates and cancellations by it.
+        uid=f"{meeting.uid}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}",
         sequence=meeting.sequence,
         stamp=timezone.now(),
         start=start,
