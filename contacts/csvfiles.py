@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.text import capfirst
 
 from contacts.models import Contact
 from contacts.normalization import normalize_email, split_name
@@ -59,15 +60,10 @@ COLUMN_ALIASES = {
     "notes": "notes",
     "note": "notes",
 }
+EXPORT_COLUMNS = ("first_name", "last_name", "email", "company", "phone", "notes")
 FIELD_LABELS = {
-    "first_name": "First name",
-    "last_name": "Last name",
-    "email": "Email",
-    "company": "Company",
-    "phone": "Phone",
-    "notes": "Notes",
+    name: capfirst(Contact._meta.get_field(name).verbose_name) for name in EXPORT_COLUMNS
 }
-EXPORT_COLUMNS = tuple(FIELD_LABELS)
 
 
 class CsvFileError(Exception):

@@ -119,12 +119,8 @@ def contacts_get_or_create_for_emails(
     for name, email in people:
         email = _validated_email(email)
         wanted.setdefault(email.lower(), (name, email))
-    found = {
-        contact.email.lower(): contact
-        for contact in Contact.objects.owned_by(owner)
-        .annotate(email_lower=Lower("email"))
-        .filter(email_lower__in=wanted)
-    }
+    contacts = Contact.objects.owned_by(owner).alias(key=Lower("email")).filter(key__in=wanted)
+    found = {contact.email.lower(): contact for contact in contacts}
     new = []
     for key, (name, email) in wanted.items():
         if key not in found:
@@ -135,12 +131,7 @@ def contacts_get_or_create_for_emails(
     if new:
         # A concurrent request may add the same address: keep theirs, then read all back.
         Contact.objects.bulk_create(new, ignore_conflicts=True)
-        found |= {
-            contact.email.lower(): contact
-            for contact in Contact.objects.owned_by(owner)
-            .annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=[contact.email.lower() for contact in new])
-        }
+        found = {contact.email.lower(): contact for contact in contacts.all()}
     return found
 
 

@@ -177,17 +177,17 @@ def test_get_or_create_ignores_other_hosts_and_archived_contacts(user, contact, 
     assert again.pk != contact.pk and again.archived_at is None
 
 
-def test_get_or_create_uses_the_contact_a_concurrent_request_created(user, contact, monkeypatch):
-    real = Contact.objects.owned_by
-    calls = []
+def test_get_or_create_uses_the_contact_a_concurrent_request_created(user, monkeypatch):
+    real = Contact.objects.bulk_create
+    theirs = []
 
-    def late(owner):
-        calls.append(owner)
-        return Contact.objects.none() if len(calls) == 1 else real(owner)
+    def after_a_concurrent_insert(objs, **kwargs):
+        theirs.append(ContactFactory(owner=user, email="grace@navy.example"))
+        return real(objs, **kwargs)
 
-    monkeypatch.setattr(Contact.objects, "owned_by", late)
-    found = get_or_create(user, "grace@navy.example")
-    assert found == {"grace@navy.example": contact}
+    monkeypatch.setattr(Contact.objects, "bulk_create", after_a_concurrent_insert)
+    found = get_or_create(user, "grace@navy.example", "Someone Else")
+    assert found == {"grace@navy.example": theirs[0]}
     assert Contact.objects.count() == 1
 
 
