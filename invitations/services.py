@@ -32,7 +32,10 @@ def _queue_delivery(meeting: Meeting) -> None:
 
 
 def _queued(**fields) -> dict:
-    """The fields that put an invitation (back) in the queue, with a fresh retry budget."""
+    """The fields that put an invitation (back) in the queue, with a fresh retry budget.
+
+    An invitation unless `fields` say otherwise; update() does not touch updated_at itself.
+    """
     return {
         "delivery_state": Delivery.QUEUED,
         "attempts": 0,
@@ -40,6 +43,8 @@ def _queued(**fields) -> dict:
         "next_attempt_at": None,
         "claimed_at": None,
         "claimed_by": "",
+        "message": Message.REQUEST,
+        "updated_at": timezone.now(),
         **fields,
     }
 
@@ -98,13 +103,7 @@ def invitations_send(
             continue
         if invitation is not None:  # revoked earlier: invited again
             Invitation.objects.filter(pk=invitation.pk).update(
-                **_queued(
-                    revoked_at=None,
-                    role=role,
-                    message=Message.REQUEST,
-                    personal_message=personal_message,
-                    updated_at=timezone.now(),
-                )
+                **_queued(revoked_at=None, role=role, personal_message=personal_message)
             )
             result.invited.append(invitation)
             continue
@@ -132,9 +131,7 @@ def invitation_resend(*, invitation: Invitation) -> None:
     if not invitation.meeting.is_joinable:
         raise TransitionError("The meeting is over; there is nothing to resend.")
     invitation.join_tokens.all().delete()
-    Invitation.objects.filter(pk=invitation.pk).update(
-        **_queued(message=Message.REQUEST, revoked_at=None, updated_at=timezone.now())
-    )
+    Invitation.objects.filter(pk=invitation.pk).update(**_queued(revoked_at=None))
     _queue_delivery(invitation.meeting)
 
 
@@ -142,11 +139,10 @@ def invitation_resend(*, invitation: Invitation) -> None:
 def invitation_revoke(*, invitation: Invitation, notify: bool) -> None:
     """Close the invitee's personal links; with notify, their calendar gets a cancellation."""
     invitation.join_tokens.all().delete()
-    fields = {"revoked_at": timezone.now(), "updated_at": timezone.now()}
-    if notify and invitation.sent_at is not None:
-        fields |= _queued(message=Message.CANCEL)
-    Invitation.objects.filter(pk=invitation.pk).update(**fields)
-    if notify and invitation.sent_at is not None:
+    cancel = notify and invitation.sent_at is not None
+    fields = _queued(message=Message.CANCEL) if cancel else {"updated_at": timezone.now()}
+    Invitation.objects.filter(pk=invitation.pk).update(revoked_at=timezone.now(), **fields)
+    if cancel:
         _queue_delivery(invitation.meeting)
 
 
@@ -194,7 +190,7 @@ def invitations_meeting_changed(*, meeting: Meeting, rescheduled: bool, notify: 
         live.update(rsvp=Invitation.Rsvp.NEEDS_ACTION, rsvp_at=None, updated_at=timezone.now())
     if not notify:
         return 0
-    count = live.update(**_queued(message=Message.REQUEST, updated_at=timezone.now()))
+    count = live.update(**_queued())
     if count:
         _queue_delivery(meeting)
     return count
@@ -210,9 +206,7 @@ def invitations_notify_cancel(*, meeting: Meeting) -> int:
         last_error="Not sent: the meeting was cancelled before the invitation went out.",
         updated_at=timezone.now(),
     )
-    count = live.filter(reached).update(
-        **_queued(message=Message.CANCEL, updated_at=timezone.now())
-    )
+    count = live.filter(reached).update(**_queued(message=Message.CANCEL))
     if count:
         _queue_delivery(meeting)
     return count
