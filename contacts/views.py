@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.http import urlencode
@@ -35,10 +36,6 @@ def _query(request) -> str:
 def _own_contact(request, pk: int) -> Contact:
     """The user's active contact; anyone else's, or an archived one, is 404."""
     return get_object_or_404(Contact.objects.owned_by(request.user), pk=pk)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 @login_required
@@ -164,8 +161,8 @@ def contact_import_confirm(request):
     if result.created or result.updated:
         messages.success(
             request,
-            f"Imported: {_plural(result.created, 'new contact')}, "
-            f"{_plural(result.updated, 'contact')} updated.",
+            f"Imported: {result.created} new contact{pluralize(result.created)}, "
+            f"{result.updated} contact{pluralize(result.updated)} updated.",
         )
     else:
         messages.info(request, "Nothing to import: your contacts already hold these rows.")
