@@ -14,8 +14,6 @@ from invitations.mail_settings_forms import MailSettingsForm, SendTestEmailForm
 from invitations.models import Invitation, MailSettings
 from meetings_site.checks import CONSOLE_BACKEND
 
-# --- Mail settings -------------------------------------------------------------
-
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 
@@ -142,9 +140,6 @@ def _describe_error(error: Exception, timeout: int | None) -> str:
             return f"the server did not answer within {timeout} s ({error})"
         return f"the server did not answer in time ({error})"
     return str(error) or type(error).__name__
-
-
-# --- Invitations ---------------------------------------------------------------
 
 
 @admin.register(Invitation)
