@@ -53,18 +53,9 @@ def contact_list(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_create(request):
-    return _contact_form(request, None)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def contact_edit(request, pk: int):
-    return _contact_form(request, _own_contact(request, pk))
-
-
-def _contact_form(request, contact: Contact | None):
-    """The same form adds a contact (contact is None) or edits one."""
+def contact_form(request, pk: int | None = None):
+    """The same form adds a contact (no pk) or edits one."""
+    contact = None if pk is None else _own_contact(request, pk)
     posted = request.method == "POST"
     form = ContactForm(request.POST if posted else None, instance=contact)
     if posted and form.is_valid():
