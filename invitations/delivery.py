@@ -55,11 +55,14 @@ class PermanentFailure(Exception):
 
 def classify(error: BaseException) -> Exception:
     """Temporary (worth retrying) or permanent, with a message a host can read."""
+    code = reply = None
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, reply = next(iter(error.recipients.values()))
-        return _by_code(code, reply)
-    if isinstance(error, smtplib.SMTPResponseException):
-        return _by_code(error.smtp_code, error.smtp_error)
+    elif isinstance(error, smtplib.SMTPResponseException):
+        code, reply = error.smtp_code, error.smtp_error
+    if code is not None:
+        message = smtp_reply(code, reply)
+        return TemporaryFailure(message) if 400 <= code < 500 else PermanentFailure(message)
     if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
         return TemporaryFailure("The mail server did not answer in time.")
     if isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError | OSError):
@@ -73,11 +76,6 @@ def smtp_reply(code: int, reply: bytes | str) -> str:
     """The server's own words: "550 5.7.1 Relaying denied"."""
     text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
     return f"{code} {text}".strip()
-
-
-def _by_code(code: int, reply: bytes | str) -> Exception:
-    message = smtp_reply(code, reply)
-    return TemporaryFailure(message) if 400 <= code < 500 else PermanentFailure(message)
 
 
 def retry_delay(attempts: int) -> timedelta:
