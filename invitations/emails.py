@@ -36,10 +36,7 @@ class CalendarEmail(EmailMultiAlternatives):
     def message(self):
         message = super().message()
         for part in message.walk():
-            method = (
-                part.get_param("method") if part.get_content_type() == "text/calendar" else None
-            )
-            if method:
+            if part.get_content_type() == "text/calendar" and (method := part.get_param("method")):
                 part.del_param("method")
                 part.set_param("method", method, requote=False)
         return message
