@@ -122,8 +122,7 @@ def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> dict:
     if status != 200 or not payload.get("access_token"):
         reason = payload.get("error_description") or payload.get("error") or f"HTTP {status}"
         raise GoogleError(f"Google did not accept the sign-in ({reason}). Connect again.")
-    granted = set(payload.get("scope", "").split())
-    if CALENDAR_SCOPE not in granted:
+    if CALENDAR_SCOPE not in payload.get("scope", "").split():
         raise GoogleError(
             "Google Meet needs access to your calendar's events, and it was not granted. "
             "Connect again and leave the calendar box ticked."
