@@ -94,8 +94,6 @@ def parse_contacts_csv(data: bytes) -> ParsedFile:
 
     Row numbers are the spreadsheet's: the header is row 1.
     """
-    if not data:
-        raise CsvFileError(NO_ROWS)
     if len(data) > MAX_IMPORT_BYTES:
         raise CsvFileError(TOO_LARGE)
     text = _decode(data)
