@@ -173,7 +173,7 @@ def join(request, meeting_id: int, token: str):
     return render(
         request,
         "invitations/join.html",
-        {"invitation": invitation, "meeting": meeting, "form": form},
+        {"meeting": meeting, "form": form},
         status=400 if request.method == "POST" else 200,
     )
 
