@@ -175,7 +175,8 @@ def _release_for_retry(
     attempts = invitation.attempts + (1 if tried else 0)
     if attempts >= settings.MAIL_MAX_ATTEMPTS:
         error = f"Gave up after {attempts} attempts. Last error: {error}"
-        return _fail(invitation, claim, attempts, error, outcome)
+        _fail(invitation, claim, attempts, error, outcome)
+        return
     retry_at = timezone.now() + retry_delay(max(attempts, 1))
     _finish(
         invitation,
