@@ -59,7 +59,7 @@ class AuthorizationRequest:
     code_verifier: str
 
 
-def authorization_request(redirect_uri: str, *, login_hint: str = "") -> AuthorizationRequest:
+def authorization_request(redirect_uri: str, *, login_hint: str) -> AuthorizationRequest:
     """Where to send the user to grant access, with a fresh state and PKCE verifier."""
     state = secrets.token_urlsafe(32)
     code_verifier = secrets.token_urlsafe(64)
@@ -82,9 +82,8 @@ def authorization_request(redirect_uri: str, *, login_hint: str = "") -> Authori
         "state": state,
         "code_challenge": challenge,
         "code_challenge_method": "S256",
+        "login_hint": login_hint,
     }
-    if login_hint:
-        params["login_hint"] = login_hint
     return AuthorizationRequest(f"{AUTH_URI}?{urlencode(params)}", state, code_verifier)
 
 
