@@ -141,7 +141,6 @@ def contacts_import(*, owner: User, rows: Sequence[Mapping[str, str]]) -> Import
 
     Rows come validated from the CSV parser. Each is planned again here, against
     the address book as it is now: it may have changed since the preview.
-    Empty values keep what the contact already has.
     """
     parsed = [ParsedRow(number, dict(values)) for number, values in enumerate(rows, start=1)]
     plan = selectors.import_plan(owner=owner, rows=parsed, lock=True)

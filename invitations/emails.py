@@ -1,8 +1,4 @@
-"""The emails of invitations, one function per kind, each for one recipient.
-
-Each renders templates/emails/<name>-subject.txt, -body.txt and -body.html in
-the recipient's time zone; invitations and cancellations carry a calendar file.
-"""
+"""The emails of invitations, one function per kind, each for one recipient."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
