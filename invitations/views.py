@@ -213,8 +213,8 @@ def rsvp(request, meeting_id: int, token: str):
     invitation = tokens.find_invitation(meeting_id, token)
     if invitation is None:
         return not_found_response(request, *LINK_NOT_FOUND)
-    if services.rsvp_closed_reason(invitation.meeting):
-        return _rsvp_closed(request, invitation)
+    if closed := services.rsvp_closed_reason(invitation.meeting):
+        return _rsvp_closed(request, invitation, closed)
     posted = request.method == "POST"
     answer = (request.POST if posted else request.GET).get("answer", "")
     if posted and answer in ANSWERS:
@@ -236,26 +236,18 @@ def rsvp(request, meeting_id: int, token: str):
     )
 
 
-def _rsvp_closed(request, invitation):
+def _rsvp_closed(request, invitation: Invitation, closed: str):
     """A cancelled or past meeting takes no answers: 410, and nothing changes."""
-    return render(
-        request,
-        "invitations/rsvp.html",
-        {
-            "invitation": invitation,
-            "meeting": invitation.meeting,
-            "closed": services.rsvp_closed_reason(invitation.meeting),
-        },
-        status=410,
-    )
+    context = {"invitation": invitation, "meeting": invitation.meeting, "closed": closed}
+    return render(request, "invitations/rsvp.html", context, status=410)
 
 
 @login_required
 @require_POST
 def rsvp_as_invitee(request, meeting_id: int):
     invitation = _invitation_of(request, meeting_id)
-    if services.rsvp_closed_reason(invitation.meeting):
-        return _rsvp_closed(request, invitation)
+    if closed := services.rsvp_closed_reason(invitation.meeting):
+        return _rsvp_closed(request, invitation, closed)
     answer = request.POST.get("answer", "")
     if answer not in ANSWERS:
         messages.error(request, "Choose yes, maybe or no.")
