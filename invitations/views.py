@@ -47,7 +47,13 @@ def send(request, meeting_id: int):
         except TransitionError as error:
             messages.error(request, str(error))
             return redirect(meeting)
-        _report(request, result)
+        if result.invited:
+            count = len(result.invited)
+            messages.success(request, f"{count} invitation{'s' if count != 1 else ''} on the way.")
+        if result.already_invited:
+            messages.info(request, "Already invited, skipped: " + ", ".join(result.already_invited))
+        if result.skipped_host:
+            messages.info(request, "You host this meeting, so you were not invited to it.")
         return redirect(meeting.get_absolute_url() + "#invitations")
     return render(
         request,
@@ -59,16 +65,6 @@ def send(request, meeting_id: int):
         },
         status=400 if form.is_bound else 200,
     )
-
-
-def _report(request, result: services.SendResult) -> None:
-    if result.invited:
-        count = len(result.invited)
-        messages.success(request, f"{count} invitation{'s' if count != 1 else ''} on the way.")
-    if result.already_invited:
-        messages.info(request, "Already invited, skipped: " + ", ".join(result.already_invited))
-    if result.skipped_host:
-        messages.info(request, "You host this meeting, so you were not invited to it.")
 
 
 def _host_invitation(request, meeting_id: int, pk: int) -> Invitation:
