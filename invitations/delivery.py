@@ -127,8 +127,8 @@ def stranded_meetings(now: datetime) -> list[int]:
 
 
 def _ours(invitation: Invitation, claim: str) -> QuerySet[Invitation]:
-    """The invitation while the claim holds: a change meanwhile (an update, a resend, the
-    recovery sweep) queued it again, and then it is no longer ours to touch."""
+    """The invitation's row while this claim holds it: a change meanwhile (an update, a
+    resend, the recovery sweep) queues it again, and then it is no longer ours to touch."""
     return Invitation.objects.filter(
         pk=invitation.pk, claimed_by=claim, delivery_state=Delivery.SENDING
     )

@@ -34,7 +34,7 @@ def _queue_delivery(meeting: Meeting) -> None:
 def _queued(**fields) -> dict:
     """The fields that put an invitation (back) in the queue, with a fresh retry budget.
 
-    An invitation unless `fields` say otherwise; update() does not touch updated_at itself.
+    The message is an invitation unless `fields` say otherwise; update() skips auto_now.
     """
     return {
         "delivery_state": Delivery.QUEUED,

@@ -225,7 +225,7 @@ def rsvp(request, meeting_id: int, token: str):
             "answers": ANSWERS.items(),
             "proposed": answer if answer in ANSWERS else "",
             "saved": request.GET.get("saved") == "1",
-            "error": posted,  # a valid answer was saved above
+            "error": posted,  # a POST that gets here had no valid answer
             "join_url": reverse("invitations:join", args=[meeting_id, token]),
         },
         status=400 if posted else 200,
