@@ -1,26 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import AdminUserCreationForm
 
 from accounts.models import GoogleAccount, User
 
 
-class UserChangeAdminForm(UserChangeForm):
-    class Meta:
-        model = User
-        fields = "__all__"
-
-
-class UserCreationAdminForm(AdminUserCreationForm):
-    class Meta:
-        model = User
-        fields = ("email",)
-
-
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    form = UserChangeAdminForm
-    add_form = UserCreationAdminForm
+    # The admin builds both forms for this model, from the fieldsets below.
+    add_form = AdminUserCreationForm
     list_display = ("email", "first_name", "last_name", "timezone", "is_staff", "is_active")
     list_filter = ("is_staff", "is_superuser", "is_active", "timezone")
     search_fields = ("email", "first_name", "last_name")

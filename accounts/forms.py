@@ -2,6 +2,7 @@ import math
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.template.defaultfilters import pluralize
 
 from accounts import services
 from accounts.models import User
@@ -12,8 +13,7 @@ from meetings_site.limits import client_address
 def too_many(what: str, retry_after: int) -> str:
     """Tell someone past a limit, in words, how long to wait."""
     minutes = max(1, math.ceil(retry_after / 60))
-    wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
-    return f"Too many {what}. Please try again in {wait}."
+    return f"Too many {what}. Please try again in {minutes} minute{pluralize(minutes)}."
 
 
 class SignUpForm(BaseUserCreationForm):

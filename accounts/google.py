@@ -5,9 +5,6 @@ sent to Google's consent page with a random `state` (checked on the way back)
 and a PKCE challenge, the callback trades the code for an access token and a
 refresh token, and both are stored encrypted. Meetings on Google Meet use the
 credentials built here to reach the user's calendar (meetings/google_meet.py).
-
-Every request to Google goes through `new_http()`, an httplib2 client like
-the one google-api-python-client uses on its own.
 """
 
 import base64
@@ -51,7 +48,7 @@ def is_configured() -> bool:
 
 
 def new_http() -> httplib2.Http:
-    """The HTTP client for every request to Google."""
+    """The client of every request to Google: httplib2, as google-api-python-client uses."""
     return httplib2.Http(timeout=settings.GOOGLE_TIMEOUT_SECONDS)
 
 
@@ -62,7 +59,7 @@ class AuthorizationRequest:
     code_verifier: str
 
 
-def authorization_request(redirect_uri: str, *, login_hint: str = "") -> AuthorizationRequest:
+def authorization_request(redirect_uri: str, *, login_hint: str) -> AuthorizationRequest:
     """Where to send the user to grant access, with a fresh state and PKCE verifier."""
     state = secrets.token_urlsafe(32)
     code_verifier = secrets.token_urlsafe(64)
@@ -85,9 +82,8 @@ def authorization_request(redirect_uri: str, *, login_hint: str = "") -> Authori
         "state": state,
         "code_challenge": challenge,
         "code_challenge_method": "S256",
+        "login_hint": login_hint,
     }
-    if login_hint:
-        params["login_hint"] = login_hint
     return AuthorizationRequest(f"{AUTH_URI}?{urlencode(params)}", state, code_verifier)
 
 
@@ -125,8 +121,7 @@ def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> dict:
     if status != 200 or not payload.get("access_token"):
         reason = payload.get("error_description") or payload.get("error") or f"HTTP {status}"
         raise GoogleError(f"Google did not accept the sign-in ({reason}). Connect again.")
-    granted = set(payload.get("scope", "").split())
-    if CALENDAR_SCOPE not in granted:
+    if CALENDAR_SCOPE not in payload.get("scope", "").split():
         raise GoogleError(
             "Google Meet needs access to your calendar's events, and it was not granted. "
             "Connect again and leave the calendar box ticked."

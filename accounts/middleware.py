@@ -1,3 +1,4 @@
+import contextlib
 import zoneinfo
 
 from django.utils import timezone
@@ -10,12 +11,10 @@ class UserTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        timezone.deactivate()
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.timezone:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.timezone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
-        else:
-            timezone.deactivate()
+            # A zone this system does not know leaves the default one.
+            with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.activate(user.timezone)
         return self.get_response(request)

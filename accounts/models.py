@@ -17,7 +17,7 @@ class UserManager(BaseUserManager):
     def get_by_natural_key(self, email):
         return self.get(email__iexact=email)
 
-    def _create_user(self, email, password, **extra_fields):
+    def create_user(self, email, password=None, **extra_fields):
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=self.normalize_email(email), **extra_fields)
@@ -25,15 +25,10 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email, password=None, **extra_fields):
-        extra_fields.setdefault("is_staff", False)
-        extra_fields.setdefault("is_superuser", False)
-        return self._create_user(email, password, **extra_fields)
-
     def create_superuser(self, email, password=None, **extra_fields):
-        extra_fields["is_staff"] = True
-        extra_fields["is_superuser"] = True
-        return self._create_user(email, password, **extra_fields)
+        return self.create_user(
+            email, password, **{**extra_fields, "is_staff": True, "is_superuser": True}
+        )
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -60,9 +55,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
 
-    EMAIL_FIELD = "email"
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
 
     class Meta:
         constraints = [

@@ -32,7 +32,6 @@ def send_password_reset(user_pk: int, attempt: int = 1) -> str:
     site = urlsplit(settings.SITE_URL)
     context = {
         "email": user.email,
-        "user": user,
         "uid": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
         "protocol": site.scheme,

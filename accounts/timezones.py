@@ -194,16 +194,12 @@ def _zones() -> dict[str, zoneinfo.ZoneInfo]:
 
 
 @cache
-def _aliases_of() -> dict[str, tuple[str, ...]]:
-    aliases: dict[str, list[str]] = {}
+def aliases() -> dict[str, list[str]]:
+    """The old names of each current zone: Asia/Calcutta for Asia/Kolkata."""
+    old_names: dict[str, list[str]] = {}
     for alias, name in sorted(CURRENT_NAMES.items()):
-        aliases.setdefault(name, []).append(alias)
-    return {name: tuple(names) for name, names in aliases.items()}
-
-
-def aliases_of(name: str) -> tuple[str, ...]:
-    """The old names of a current zone: Asia/Calcutta for Asia/Kolkata."""
-    return _aliases_of().get(name, ())
+        old_names.setdefault(name, []).append(alias)
+    return old_names
 
 
 def current_timezone_name(name: str) -> str:
@@ -235,10 +231,6 @@ def timezone_choices() -> list[tuple[str, str]]:
     ]
 
 
-def is_valid_timezone(name: str) -> bool:
-    return name in timezone_names()
-
-
 class TimeZoneSelect(forms.Select):
     """A select of time zones, made searchable by a small script (by place, old name or
     offset); without the script it is a plain select."""
@@ -253,8 +245,8 @@ class TimeZoneSelect(forms.Select):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         # So that searching "Calcutta" finds Asia/Kolkata, and a browser that names its
         # zone by an old name (some say Asia/Calcutta) is matched.
-        if aliases := aliases_of(str(value)):
-            option["attrs"]["data-aliases"] = " ".join(aliases)
+        if old_names := aliases().get(str(value)):
+            option["attrs"]["data-aliases"] = " ".join(old_names)
         return option
 
 

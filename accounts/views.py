@@ -108,6 +108,10 @@ def _google_redirect_uri() -> str:
     return settings.SITE_URL + reverse("accounts:google_callback")
 
 
+def _google_failed(request, reason: str):
+    return render(request, "accounts/google_failed.html", {"reason": reason}, status=400)
+
+
 @login_required
 @require_POST
 def google_connect(request):
@@ -135,11 +139,8 @@ def google_callback(request):
     flow = request.session.pop(_GOOGLE_FLOW, None)
     state = request.GET.get("state", "")
     if not flow or not state or not constant_time_compare(state, flow["state"]):
-        return render(
-            request,
-            "accounts/google_failed.html",
-            {"reason": "This sign-in with Google has expired or was not started here."},
-            status=400,
+        return _google_failed(
+            request, "This sign-in with Google has expired or was not started here."
         )
     if request.GET.get("error"):
         reason = (
@@ -151,12 +152,7 @@ def google_callback(request):
         return redirect(flow["next"])
     code = request.GET.get("code", "")
     if not code:
-        return render(
-            request,
-            "accounts/google_failed.html",
-            {"reason": "Google sent no authorization code."},
-            status=400,
-        )
+        return _google_failed(request, "Google sent no authorization code.")
     try:
         tokens = google.exchange_code(
             code=code, redirect_uri=_google_redirect_uri(), code_verifier=flow["code_verifier"]

@@ -11,11 +11,8 @@ class ArchivedFilter(admin.SimpleListFilter):
         return [("no", "Active"), ("yes", "Archived")]
 
     def queryset(self, request, queryset):
-        if self.value() == "no":
-            return queryset.filter(archived_at__isnull=True)
-        if self.value() == "yes":
-            return queryset.filter(archived_at__isnull=False)
-        return queryset
+        if self.value() in ("no", "yes"):  # anything else, or nothing: all contacts
+            return queryset.filter(archived_at__isnull=self.value() == "no")
 
 
 @admin.register(Contact)

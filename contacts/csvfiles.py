@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.text import capfirst
 
 from contacts.models import Contact
 from contacts.normalization import normalize_email, split_name
@@ -15,7 +16,6 @@ from meetings_site.csvcells import safe_cell, unquote_cell
 
 MAX_IMPORT_BYTES = 1024 * 1024
 MAX_IMPORT_ROWS = 5000
-EXPORT_COLUMNS = ("first_name", "last_name", "email", "company", "phone", "notes")
 
 NOT_UTF8 = "The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again."
 NOT_CSV = "The file is not a CSV file. Save your spreadsheet as 'CSV UTF-8' and try again."
@@ -60,13 +60,9 @@ COLUMN_ALIASES = {
     "notes": "notes",
     "note": "notes",
 }
+EXPORT_COLUMNS = ("first_name", "last_name", "email", "company", "phone", "notes")
 FIELD_LABELS = {
-    "first_name": "First name",
-    "last_name": "Last name",
-    "email": "Email",
-    "company": "Company",
-    "phone": "Phone",
-    "notes": "Notes",
+    name: capfirst(Contact._meta.get_field(name).verbose_name) for name in EXPORT_COLUMNS
 }
 
 
@@ -98,8 +94,6 @@ def parse_contacts_csv(data: bytes) -> ParsedFile:
 
     Row numbers are the spreadsheet's: the header is row 1.
     """
-    if not data:
-        raise CsvFileError(NO_ROWS)
     if len(data) > MAX_IMPORT_BYTES:
         raise CsvFileError(TOO_LARGE)
     text = _decode(data)

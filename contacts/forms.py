@@ -4,35 +4,15 @@ from contacts.csvfiles import MAX_IMPORT_BYTES, TOO_LARGE, CsvFileError, parse_c
 from contacts.models import Contact
 
 
-def _max_length(name: str) -> int:
-    return Contact._meta.get_field(name).max_length
-
-
-class ContactForm(forms.Form):
-    first_name = forms.CharField(max_length=_max_length("first_name"), required=False)
-    last_name = forms.CharField(max_length=_max_length("last_name"), required=False)
-    email = forms.EmailField(
-        max_length=_max_length("email"),
-        error_messages={"required": "Enter the email address invitations go to."},
-    )
-    company = forms.CharField(max_length=_max_length("company"), required=False)
-    phone = forms.CharField(
-        max_length=_max_length("phone"),
-        required=False,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
-    )
-    notes = forms.CharField(
-        max_length=_max_length("notes"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-
-    def __init__(self, *args, instance: Contact | None = None, **kwargs):
-        if instance is not None:
-            kwargs.setdefault("initial", {}).update(
-                {name: getattr(instance, name) for name in self.base_fields}
-            )
-        super().__init__(*args, **kwargs)
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ("first_name", "last_name", "email", "company", "phone", "notes")
+        error_messages = {"email": {"required": "Enter the email address invitations go to."}}
+        widgets = {
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
 
 
 class ContactImportForm(forms.Form):

@@ -6,11 +6,9 @@ from django.urls import reverse
 
 
 class ContactQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(archived_at__isnull=True)
-
     def owned_by(self, user):
-        return self.active().filter(owner=user)
+        """The user's contacts, without the archived ones."""
+        return self.filter(owner=user, archived_at__isnull=True)
 
 
 class Contact(models.Model):

@@ -66,11 +66,8 @@ def import_plan(*, owner: User, rows: Sequence[ParsedRow], lock: bool = False) -
     existing = Contact.objects.owned_by(owner).alias(email_key=Lower("email"))
     if lock:
         existing = existing.select_for_update()
-    by_email = (
-        {contact.email.lower(): contact for contact in existing.filter(email_key__in=emails)}
-        if emails
-        else {}
-    )
+    # No address to look up makes no query: Django answers an empty __in itself.
+    by_email = {contact.email.lower(): contact for contact in existing.filter(email_key__in=emails)}
     plan = []
     for row in rows:
         if row.error:

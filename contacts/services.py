@@ -17,8 +17,7 @@ from contacts.normalization import normalize_email, split_name
 
 DUPLICATE_EMAIL = "You already have a contact with this email address."
 INVALID_EMAIL = "Enter a valid email address."
-# The fields a host edits and an import fills; the email is the key.
-EDITABLE_FIELDS = ("first_name", "last_name", "email", "company", "phone", "notes")
+# What an import fills in; the email is the key.
 IMPORTED_FIELDS = ("first_name", "last_name", "company", "phone", "notes")
 
 
@@ -45,45 +44,10 @@ def _duplicate_error() -> ValidationError:
     return ValidationError({"email": DUPLICATE_EMAIL}, code="unique")
 
 
-def _save(contact: Contact) -> None:
-    """Validate and save, reporting a taken address as a form error, never as a 500."""
-    contact.full_clean(exclude=["owner"], validate_constraints=False)
-    duplicate = selectors.contact_with_email(owner=contact.owner, email=contact.email)
-    if duplicate is not None and duplicate.pk != contact.pk:
-        raise _duplicate_error()
-    try:
-        with transaction.atomic():
-            contact.save()
-    except IntegrityError:
-        # Another request took the address between the check and the write.
-        if selectors.contact_with_email(owner=contact.owner, email=contact.email) is not None:
-            raise _duplicate_error() from None
-        raise
-
-
 @transaction.atomic
-def contact_create(
-    *,
-    owner: User,
-    email: str,
-    first_name: str = "",
-    last_name: str = "",
-    company: str = "",
-    phone: str = "",
-    notes: str = "",
-) -> Contact:
+def contact_create(*, owner: User, email: str, **fields: str) -> Contact:
     """Add someone to the owner's address book; the address must be new to it."""
-    contact = Contact(
-        owner=owner,
-        email=_validated_email(email),
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        company=company.strip(),
-        phone=phone.strip(),
-        notes=notes.strip(),
-    )
-    _save(contact)
-    return contact
+    return contact_update(contact=Contact(owner=owner), email=email, **fields)
 
 
 @transaction.atomic
@@ -110,7 +74,19 @@ def contact_update(
             setattr(contact, field, value.strip())
     if email is not None:
         contact.email = _validated_email(email)
-    _save(contact)
+    # A taken address is a form error, never a 500.
+    contact.full_clean(exclude=["owner"], validate_constraints=False)
+    duplicate = selectors.contact_with_email(owner=contact.owner, email=contact.email)
+    if duplicate is not None and duplicate.pk != contact.pk:
+        raise _duplicate_error()
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        # Another request took the address between the check and the write.
+        if selectors.contact_with_email(owner=contact.owner, email=contact.email) is not None:
+            raise _duplicate_error() from None
+        raise
     return contact
 
 
@@ -132,42 +108,19 @@ def contact_delete(*, contact: Contact) -> bool:
 
 
 @transaction.atomic
-def contact_get_or_create_for_email(*, owner: User, email: str, name: str = "") -> Contact:
-    """The owner's active contact with this address, created (named after `name`) if missing."""
-    email = _validated_email(email)
-    existing = selectors.contact_with_email(owner=owner, email=email)
-    if existing is not None:
-        return existing
-    first_name, last_name = split_name(name)
-    try:
-        return contact_create(owner=owner, email=email, first_name=first_name, last_name=last_name)
-    except ValidationError:
-        # A concurrent request created the same contact first: use theirs.
-        existing = selectors.contact_with_email(owner=owner, email=email)
-        if existing is None:
-            raise
-        return existing
-
-
-@transaction.atomic
 def contacts_get_or_create_for_emails(
     *, owner: User, people: Sequence[tuple[str, str]]
 ) -> dict[str, Contact]:
-    """The owner's active contacts for many (name, email) pairs, keyed by lowercased email.
+    """The owner's active contacts for (name, email) pairs, keyed by lowercased email.
 
-    The batch form of contact_get_or_create_for_email: one query for those that
-    exist, one insert for the rest, whatever the number of people.
+    One query for those that exist, one insert for the rest, whatever the number of people.
     """
     wanted = {}
     for name, email in people:
         email = _validated_email(email)
         wanted.setdefault(email.lower(), (name, email))
-    found = {
-        contact.email.lower(): contact
-        for contact in Contact.objects.owned_by(owner)
-        .annotate(email_lower=Lower("email"))
-        .filter(email_lower__in=wanted)
-    }
+    contacts = Contact.objects.owned_by(owner).alias(key=Lower("email")).filter(key__in=wanted)
+    found = {contact.email.lower(): contact for contact in contacts}
     new = []
     for key, (name, email) in wanted.items():
         if key not in found:
@@ -178,12 +131,7 @@ def contacts_get_or_create_for_emails(
     if new:
         # A concurrent request may add the same address: keep theirs, then read all back.
         Contact.objects.bulk_create(new, ignore_conflicts=True)
-        found |= {
-            contact.email.lower(): contact
-            for contact in Contact.objects.owned_by(owner)
-            .annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=[contact.email.lower() for contact in new])
-        }
+        found = {contact.email.lower(): contact for contact in contacts.all()}
     return found
 
 
@@ -193,15 +141,12 @@ def contacts_import(*, owner: User, rows: Sequence[Mapping[str, str]]) -> Import
 
     Rows come validated from the CSV parser. Each is planned again here, against
     the address book as it is now: it may have changed since the preview.
-    Empty values keep what the contact already has.
     """
     parsed = [ParsedRow(number, dict(values)) for number, values in enumerate(rows, start=1)]
     plan = selectors.import_plan(owner=owner, rows=parsed, lock=True)
     now = timezone.now()
     new = [
-        Contact(owner=owner, **{field: row.values.get(field, "") for field in EDITABLE_FIELDS})
-        for row in plan
-        if row.status == selectors.PlannedRow.NEW
+        Contact(owner=owner, **row.values) for row in plan if row.status == selectors.PlannedRow.NEW
     ]
     updated = []
     for row in plan:

@@ -1,4 +1,5 @@
 import secrets
+from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -6,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.http import urlencode
@@ -36,10 +38,6 @@ def _own_contact(request, pk: int) -> Contact:
     return get_object_or_404(Contact.objects.owned_by(request.user), pk=pk)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 @login_required
 @require_GET
 def contact_list(request):
@@ -55,25 +53,12 @@ def contact_list(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_create(request):
-    return _contact_form(request, None)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def contact_edit(request, pk: int):
-    return _contact_form(request, _own_contact(request, pk))
-
-
-def _contact_form(request, contact: Contact | None):
-    """The same form adds a contact (contact is None) or edits one."""
-    context = {"contact": contact}
-    if request.method == "GET":
-        return render(
-            request, "contacts/form.html", {**context, "form": ContactForm(instance=contact)}
-        )
-    form = ContactForm(request.POST, instance=contact)
-    if form.is_valid():
+def contact_form(request, pk: int | None = None):
+    """The same form adds a contact (no pk) or edits one."""
+    contact = None if pk is None else _own_contact(request, pk)
+    posted = request.method == "POST"
+    form = ContactForm(request.POST if posted else None, instance=contact)
+    if posted and form.is_valid():
         try:
             if contact is None:
                 saved = services.contact_create(owner=request.user, **form.cleaned_data)
@@ -83,12 +68,13 @@ def _contact_form(request, contact: Contact | None):
                 done = "was updated."
         except ValidationError as error:
             form.add_error(None, error)
-            if contact is not None:
-                contact.refresh_from_db()  # the page shows the saved name, not the refused one
         else:
             messages.success(request, f"{saved.display_name} {done}")
             return redirect("contacts:list")
-    return render(request, "contacts/form.html", {**context, "form": form}, status=400)
+    if posted and contact is not None:
+        contact.refresh_from_db()  # the page shows the saved name, not the refused one
+    context = {"contact": contact, "form": form}
+    return render(request, "contacts/form.html", context, status=400 if posted else 200)
 
 
 @login_required
@@ -125,10 +111,7 @@ def contact_import(request):
 
     parsed = form.cleaned_data["file"]
     plan = selectors.import_plan(owner=request.user, rows=parsed.rows)
-    statuses = (PlannedRow.NEW, PlannedRow.UPDATE, PlannedRow.UNCHANGED, PlannedRow.REJECTED)
-    counts = dict.fromkeys(statuses, 0)
-    for row in plan:
-        counts[row.status] += 1
+    counts = Counter(row.status for row in plan)  # 0 for a status no row has
     import_id = secrets.token_urlsafe(16)
     request.session[IMPORT_SESSION_KEY] = {
         "id": import_id,
@@ -169,8 +152,8 @@ def contact_import_confirm(request):
     if result.created or result.updated:
         messages.success(
             request,
-            f"Imported: {_plural(result.created, 'new contact')}, "
-            f"{_plural(result.updated, 'contact')} updated.",
+            f"Imported: {result.created} new contact{pluralize(result.created)}, "
+            f"{result.updated} contact{pluralize(result.updated)} updated.",
         )
     else:
         messages.info(request, "Nothing to import: your contacts already hold these rows.")

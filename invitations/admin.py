@@ -1,5 +1,4 @@
 import smtplib
-from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -10,11 +9,10 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from invitations.backends import ConfiguredEmailBackend, active_mail_settings
+from invitations.delivery import smtp_reply
 from invitations.mail_settings_forms import MailSettingsForm, SendTestEmailForm
 from invitations.models import Invitation, MailSettings
 from meetings_site.checks import CONSOLE_BACKEND
-
-# --- Mail settings -------------------------------------------------------------
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -71,47 +69,37 @@ class MailSettingsAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request):
             raise PermissionDenied
         form = SendTestEmailForm(request.POST or None, initial={"to": request.user.email})
-        route = _mail_route()
+        where, timeout, explanation = _mail_route()
         if request.method == "POST" and form.is_valid():
             to = form.cleaned_data["to"]
             try:
-                _send_test_email(to=to, via=route.where, sent_by=request.user.email)
+                _send_test_email(to=to, via=where, sent_by=request.user.email)
             except Exception as error:  # whatever went wrong is the answer staff asked for
                 messages.error(
                     request,
-                    f"The test email to {to} could not be sent via {route.where}: "
-                    f"{_describe_error(error, route.timeout)}",
+                    f"The test email to {to} could not be sent via {where}: "
+                    f"{_describe_error(error, timeout)}",
                 )
             else:
-                messages.success(request, f"Test email sent to {to} via {route.where}.")
+                messages.success(request, f"Test email sent to {to} via {where}.")
                 return redirect("admin:invitations_mailsettings_test_email")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Send a test email",
             "form": form,
-            "explanation": route.explanation,
+            "explanation": explanation,
         }
         return TemplateResponse(request, "admin/invitations/mailsettings/test_email.html", context)
 
 
-class MailRoute(NamedTuple):
+def _mail_route() -> tuple[str, int | None, str]:
     """Where the next message goes: in a word, with the timeout on the way, and explained."""
-
-    where: str
-    timeout: int | None
-    explanation: str
-
-
-def _mail_route() -> MailRoute:
     row = active_mail_settings()
     if row is not None:
         where = f"{row.host}:{row.port}"
-        return MailRoute(
-            where,
-            row.timeout,
-            f"Mail goes through the SMTP server of these mail settings: {where}.",
-        )
+        explanation = f"Mail goes through the SMTP server of these mail settings: {where}."
+        return where, row.timeout, explanation
     backend = settings.MAIL_FALLBACK_BACKEND
     if backend == SMTP_BACKEND:
         where = f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
@@ -121,11 +109,8 @@ def _mail_route() -> MailRoute:
         source = "the console, where it is printed (neither SMTP_HOST nor EMAIL_BACKEND is set)"
     else:
         where, timeout, source = backend, None, f"the mail backend {backend} (EMAIL_BACKEND)"
-    return MailRoute(
-        where,
-        timeout,
-        f"These mail settings are not enabled, so mail follows the environment: {source}.",
-    )
+    explanation = f"These mail settings are not enabled, so mail follows the environment: {source}."
+    return where, timeout, explanation
 
 
 def _send_test_email(*, to: str, via: str, sent_by: str) -> None:
@@ -144,26 +129,17 @@ def _describe_error(error: Exception, timeout: int | None) -> str:
     """The server's own words where there are any: "550 5.7.1 Relaying denied"."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return "; ".join(
-            f"{address} refused: {_smtp_reply(code, text)}"
+            f"{address} refused: {smtp_reply(code, text)}"
             for address, (code, text) in error.recipients.items()
         )
     if isinstance(error, smtplib.SMTPResponseException):
-        return _smtp_reply(error.smtp_code, error.smtp_error)
+        return smtp_reply(error.smtp_code, error.smtp_error)
     # smtplib reports a silent server as a disconnection caused by the timeout.
     if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
         if timeout:
             return f"the server did not answer within {timeout} s ({error})"
         return f"the server did not answer in time ({error})"
     return str(error) or type(error).__name__
-
-
-def _smtp_reply(code: int, text: bytes | str) -> str:
-    if isinstance(text, bytes):
-        text = text.decode(errors="replace")
-    return f"{code} {text}"
-
-
-# --- Invitations ---------------------------------------------------------------
 
 
 @admin.register(Invitation)

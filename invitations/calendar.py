@@ -12,24 +12,12 @@ from meetings.models import Meeting
 
 PRODID = "-//Meetings//Meeting invitations//EN"
 
-_PARTSTAT = {
-    "needs_action": "NEEDS-ACTION",
-    "accepted": "ACCEPTED",
-    "tentative": "TENTATIVE",
-    "declined": "DECLINED",
-}
-
 
 @dataclass(frozen=True)
 class Attendee:
     email: str
     name: str
     rsvp: str = "needs_action"
-
-
-def event_uid(meeting: Meeting) -> str:
-    """Stable for the meeting's life: calendars match updates and cancellations by it."""
-    return f"{meeting.uid}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}"
 
 
 def build_calendar(
@@ -44,7 +32,8 @@ def build_calendar(
     start = timezone.localtime(meeting.starts_at, meeting.zone)
     host = meeting.host
     event = Event.new(
-        uid=event_uid(meeting),
+        # Stable for the meeting's life: calendars match updates and cancellations by it.
+        uid=f"{meeting.uid}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}",
         sequence=meeting.sequence,
         stamp=timezone.now(),
         start=start,
@@ -74,7 +63,7 @@ def _attendee(attendee: Attendee) -> vCalAddress:
         attendee.email,
         cn=attendee.name or attendee.email,
         role="REQ-PARTICIPANT",
-        partstat=_PARTSTAT.get(attendee.rsvp, "NEEDS-ACTION"),
+        partstat=attendee.rsvp.upper().replace("_", "-"),  # needs_action: NEEDS-ACTION
         rsvp=True,
         cutype="INDIVIDUAL",
     )

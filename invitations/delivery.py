@@ -17,12 +17,12 @@ timeout by far.
 import logging
 import smtplib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from invitations import emails, tokens
@@ -43,7 +43,6 @@ class Outcome:
     retrying: int = 0
     failed: int = 0
     retry_at: datetime | None = None
-    errors: list[str] = field(default_factory=list)
 
 
 class TemporaryFailure(Exception):
@@ -56,11 +55,14 @@ class PermanentFailure(Exception):
 
 def classify(error: BaseException) -> Exception:
     """Temporary (worth retrying) or permanent, with a message a host can read."""
+    code = reply = None
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, reply = next(iter(error.recipients.values()))
-        return _by_code(code, reply)
-    if isinstance(error, smtplib.SMTPResponseException):
-        return _by_code(error.smtp_code, error.smtp_error)
+    elif isinstance(error, smtplib.SMTPResponseException):
+        code, reply = error.smtp_code, error.smtp_error
+    if code is not None:
+        message = smtp_reply(code, reply)
+        return TemporaryFailure(message) if 400 <= code < 500 else PermanentFailure(message)
     if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
         return TemporaryFailure("The mail server did not answer in time.")
     if isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError | OSError):
@@ -70,10 +72,10 @@ def classify(error: BaseException) -> Exception:
     return PermanentFailure(f"{type(error).__name__}: {error}")
 
 
-def _by_code(code: int, reply: bytes | str) -> Exception:
+def smtp_reply(code: int, reply: bytes | str) -> str:
+    """The server's own words: "550 5.7.1 Relaying denied"."""
     text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
-    message = f"{code} {text}".strip()
-    return TemporaryFailure(message) if 400 <= code < 500 else PermanentFailure(message)
+    return f"{code} {text}".strip()
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -89,12 +91,15 @@ def recover_stuck(now: datetime, meeting_pk: int | None = None) -> int:
     return stuck.update(delivery_state=Delivery.QUEUED, claimed_by="", claimed_at=None)
 
 
-def _claim(meeting_pk: int, now: datetime) -> tuple[str, list[Invitation]]:
-    ready = Invitation.objects.filter(
+def _due(now: datetime) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        meeting_id=meeting_pk,
         delivery_state=Delivery.QUEUED,
     )
+
+
+def _claim(meeting_pk: int, now: datetime) -> tuple[str, list[Invitation]]:
+    ready = _due(now).filter(meeting_id=meeting_pk)
     candidates = list(ready.order_by("pk").values_list("pk", flat=True)[:BATCH_SIZE])
     claim = uuid.uuid4().hex
     Invitation.objects.filter(pk__in=candidates, delivery_state=Delivery.QUEUED).update(
@@ -118,30 +123,30 @@ def _claim(meeting_pk: int, now: datetime) -> tuple[str, list[Invitation]]:
 
 def stranded_meetings(now: datetime) -> list[int]:
     """Meetings with invitations queued and due, whose task may have died with its worker."""
-    due = Invitation.objects.filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        delivery_state=Delivery.QUEUED,
+    return list(_due(now).values_list("meeting_id", flat=True).distinct())
+
+
+def _ours(invitation: Invitation, claim: str) -> QuerySet[Invitation]:
+    """The invitation's row while this claim holds it: a change meanwhile (an update, a
+    resend, the recovery sweep) queues it again, and then it is no longer ours to touch."""
+    return Invitation.objects.filter(
+        pk=invitation.pk, claimed_by=claim, delivery_state=Delivery.SENDING
     )
-    return list(due.values_list("meeting_id", flat=True).distinct())
 
 
 def _hold(invitation: Invitation, claim: str) -> bool:
     """Renew the claim on the invitation about to be sent; False once it is no longer ours."""
-    held = Invitation.objects.filter(
-        pk=invitation.pk, claimed_by=claim, delivery_state=Delivery.SENDING
-    ).update(claimed_at=timezone.now())
-    return held == 1
+    return _ours(invitation, claim).update(claimed_at=timezone.now()) == 1
 
 
 def _finish(invitation: Invitation, claim: str, **fields) -> None:
-    # Only if still ours: a change meanwhile (an update, a resend) queued it again.
-    Invitation.objects.filter(
-        pk=invitation.pk, claimed_by=claim, delivery_state=Delivery.SENDING
-    ).update(**{"claimed_by": "", "claimed_at": None, "updated_at": timezone.now(), **fields})
+    _ours(invitation, claim).update(
+        **{"claimed_by": "", "claimed_at": None, "updated_at": timezone.now(), **fields}
+    )
 
 
 def _mark_sent(invitation: Invitation, claim: str) -> None:
-    """The server took the message: the invitation is sent, if still ours (as in _finish)."""
+    """The server took the message: the invitation is sent, if still ours."""
     now = timezone.now()
     shown = {}
     if invitation.message == Invitation.Message.REQUEST:
@@ -159,19 +164,18 @@ def _mark_sent(invitation: Invitation, claim: str) -> None:
     )
 
 
+def _fail(invitation: Invitation, claim: str, attempts: int, error: str, outcome: Outcome) -> None:
+    _finish(invitation, claim, delivery_state=Delivery.FAILED, attempts=attempts, last_error=error)
+    outcome.failed += 1
+
+
 def _release_for_retry(
     invitation: Invitation, claim: str, error: str, tried: bool, outcome: Outcome
 ) -> None:
     attempts = invitation.attempts + (1 if tried else 0)
     if attempts >= settings.MAIL_MAX_ATTEMPTS:
-        _finish(
-            invitation,
-            claim,
-            delivery_state=Delivery.FAILED,
-            attempts=attempts,
-            last_error=f"Gave up after {attempts} attempts. Last error: {error}",
-        )
-        outcome.failed += 1
+        error = f"Gave up after {attempts} attempts. Last error: {error}"
+        _fail(invitation, claim, attempts, error, outcome)
         return
     retry_at = timezone.now() + retry_delay(max(attempts, 1))
     _finish(
@@ -216,7 +220,6 @@ def deliver_meeting(meeting_pk: int) -> Outcome:
         failure = classify(error)
         for invitation in batch:
             _release_for_retry(invitation, claim, str(failure), True, outcome)
-        outcome.errors.append(str(failure))
         return outcome
 
     # Every invitation email carries a fresh personal token; those whose email
@@ -234,16 +237,8 @@ def deliver_meeting(meeting_pk: int) -> Outcome:
                 connection.send_messages([_build(invitation, token, calendar_alternative)])
             except Exception as error:
                 failure = classify(error)
-                outcome.errors.append(str(failure))
                 if isinstance(failure, PermanentFailure):
-                    _finish(
-                        invitation,
-                        claim,
-                        delivery_state=Delivery.FAILED,
-                        attempts=invitation.attempts + 1,
-                        last_error=str(failure),
-                    )
-                    outcome.failed += 1
+                    _fail(invitation, claim, invitation.attempts + 1, str(failure), outcome)
                     continue
                 # The connection is suspect: this one and the rest wait for the retry.
                 _release_for_retry(invitation, claim, str(failure), True, outcome)

@@ -1,8 +1,4 @@
-"""The emails of invitations, one function per kind, each for one recipient.
-
-Each renders templates/emails/<name>-subject.txt, -body.txt and -body.html in
-the recipient's time zone; invitations and cancellations carry a calendar file.
-"""
+"""The emails of invitations, one function per kind, each for one recipient."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,10 +32,7 @@ class CalendarEmail(EmailMultiAlternatives):
     def message(self):
         message = super().message()
         for part in message.walk():
-            method = (
-                part.get_param("method") if part.get_content_type() == "text/calendar" else None
-            )
-            if method:
+            if part.get_content_type() == "text/calendar" and (method := part.get_param("method")):
                 part.del_param("method")
                 part.set_param("method", method, requote=False)
         return message
@@ -76,14 +69,16 @@ def invitation_email(
     join_url = site + reverse("invitations:join", args=[meeting.meeting_id, token])
     rsvp_url = site + reverse("invitations:rsvp", args=[meeting.meeting_id, token])
     before = invitation.sent_details if update else {}
+    now = details(meeting)
     message = _email(
         "invitation",
         meeting,
         recipient,
         update=update,
-        changes=_changes(before, meeting, recipient),
+        changes=_changes(before, now, recipient),
         # A new time resets the answers (see invitations_meeting_changed): ask again.
-        rescheduled=bool(before) and _time(before) != _time(details(meeting)),
+        rescheduled=bool(before)
+        and any(before.get(k) != now[k] for k in ("starts_at", "duration")),
         personal_message=invitation.personal_message,
         join_url=join_url,
         accept_url=f"{rsvp_url}?answer=accepted",
@@ -91,13 +86,7 @@ def invitation_email(
         maybe_url=f"{rsvp_url}?answer=tentative",
         google_calendar_url=_google_calendar_url(meeting, join_url),
     )
-    ics = build_calendar(
-        meeting,
-        method="REQUEST",
-        attendee=Attendee(invitation.email, recipient.name, invitation.rsvp),
-        join_url=join_url,
-    )
-    _attach_calendar(message, ics, "REQUEST", calendar_alternative)
+    _attach_calendar(message, invitation, "REQUEST", calendar_alternative, join_url)
     return message
 
 
@@ -107,12 +96,7 @@ def cancellation_email(
     """The meeting is off for this invitee: METHOD:CANCEL removes it from their calendar."""
     recipient = recipient_for(invitation)
     message = _email("cancellation", invitation.meeting, recipient, revoked=invitation.is_revoked)
-    ics = build_calendar(
-        invitation.meeting,
-        method="CANCEL",
-        attendee=Attendee(invitation.email, recipient.name, invitation.rsvp),
-    )
-    _attach_calendar(message, ics, "CANCEL", calendar_alternative)
+    _attach_calendar(message, invitation, "CANCEL", calendar_alternative)
     return message
 
 
@@ -163,14 +147,20 @@ def _address(name: str, email: str) -> str:
 
 
 def _attach_calendar(
-    message: EmailMultiAlternatives, ics: bytes, method: str, alternative: bool | None
+    message: EmailMultiAlternatives,
+    invitation: Invitation,
+    method: str,
+    alternative: bool | None,
+    join_url: str = "",
 ) -> None:
-    """The calendar as a `text/calendar; method=…` alternative and as `invite.ics`.
+    """The invitee's calendar as a `text/calendar; method=…` alternative and as `invite.ics`.
 
     ESPs that refuse calendar alternatives get the attachment alone; None: look it up now.
     """
     if alternative is None:
         alternative = calendar_alternative_supported()
+    attendee = Attendee(invitation.email, invitation.display_name, invitation.rsvp)
+    ics = build_calendar(invitation.meeting, method=method, attendee=attendee, join_url=join_url)
     content = ics.decode()
     mimetype = f"text/calendar; method={method}"
     if alternative:
@@ -194,15 +184,10 @@ def _google_calendar_url(meeting: Meeting, join_url: str) -> str:
     return f"https://calendar.google.com/calendar/render?{urlencode(query)}"
 
 
-def _time(shown: dict) -> tuple:
-    return shown.get("starts_at"), shown.get("duration")
-
-
-def _changes(before: dict, meeting: Meeting, recipient: Recipient) -> list[str]:
+def _changes(before: dict, now: dict, recipient: Recipient) -> list[str]:
     """What differs from what the recipient's last email showed, one line each."""
     if not before:  # sent before such records were kept
         return []
-    now = details(meeting)
     zone = ZoneInfo(recipient.timezone)
 
     def moment(iso: str) -> str:

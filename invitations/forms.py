@@ -15,9 +15,10 @@ def parse_addresses(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     """`a@x.org`, `Name <a@x.org>`, one per line or comma-separated → (valid, invalid)."""
     valid, invalid = [], []
     for line in text.splitlines():
-        if not line.strip():
-            continue
-        for part, (name, address) in _split(line):
+        for part in filter(str.strip, _comma_parts(line)):
+            # One address, with or without a name; anything else is reported as typed.
+            parsed = getaddresses([part])
+            name, address = parsed[0] if len(parsed) == 1 and "@" in parsed[0][1] else ("", part)
             name = " ".join(name.split())[:200]
             address = address.strip()
             try:
@@ -29,18 +30,8 @@ def parse_addresses(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     return valid, invalid
 
 
-def _split(line: str):
-    # getaddresses understands quoted names with commas ("Doe, Jane" <jane@x.org>).
-    pieces = [piece for piece in _comma_parts(line) if piece.strip()]
-    for piece in pieces:
-        parsed = getaddresses([piece])
-        if len(parsed) != 1 or not parsed[0][1] or "@" not in parsed[0][1]:
-            yield piece, ("", piece.strip())
-        else:
-            yield piece, parsed[0]
-
-
 def _comma_parts(line: str) -> list[str]:
+    """The line split at commas and semicolons, except inside quotes ("Doe, Jane") and <>."""
     parts, current, quoted, angle = [], [], False, False
     for char in line:
         if char == '"':
@@ -106,6 +97,5 @@ class InvitationForm(forms.Form):
         if len(recipients) > MAX_RECIPIENTS:
             self.add_error("addresses", f"Invite at most {MAX_RECIPIENTS} people at a time.")
         data["recipients"] = recipients
-        data["personal_message"] = data.get("personal_message", "").strip()
         data["role"] = data.get("role") or Invitation.Role.ATTENDEE
         return data

@@ -49,16 +49,18 @@ class MailSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["password"].help_text = self._password_state()
-
-    def _password_state(self) -> str:
-        if not self.instance.password_encrypted:
-            return "No password is stored."
-        try:
-            decrypt_secret(self.instance.password_encrypted)
-        except SecretKeyError as error:
-            return f"A password is stored, but it cannot be used: {error}"
-        return "A password is stored. Leave this field blank to keep it."
+        # Why the stored password cannot be decrypted, if it cannot.
+        self.unreadable_password = ""
+        state = "No password is stored."
+        if self.instance.password_encrypted:
+            try:
+                decrypt_secret(self.instance.password_encrypted)
+            except SecretKeyError as error:
+                self.unreadable_password = str(error)
+                state = f"A password is stored, but it cannot be used: {error}"
+            else:
+                state = "A password is stored. Leave this field blank to keep it."
+        self.fields["password"].help_text = state
 
     def clean(self):
         cleaned_data = super().clean()
@@ -83,13 +85,10 @@ class MailSettingsForm(forms.ModelForm):
             cleaned_data.get("enabled")
             and cleaned_data.get("username")
             and not cleaned_data.get("clear_password")
-            and self.instance.password_encrypted
+            and self.unreadable_password
         ):
             # Enabling a password that cannot be decrypted would fail every message.
-            try:
-                decrypt_secret(self.instance.password_encrypted)
-            except SecretKeyError as error:
-                self.add_error("password", str(error))
+            self.add_error("password", self.unreadable_password)
         return cleaned_data
 
     def save(self, commit=True):

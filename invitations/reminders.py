@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from invitations import tokens
 from invitations.delivery import classify
-from invitations.emails import Recipient, reminder_email
+from invitations.emails import Recipient, recipient_for, reminder_email
 from invitations.models import Invitation, JoinToken, ReminderSent
 from meetings.models import Meeting
 
@@ -67,26 +67,15 @@ def due_reminders(now: datetime) -> list[Due]:
         for meeting in meetings:
             host = meeting.host
             if (meeting.pk, host.email) not in sent:
-                due.append(
-                    Due(
-                        meeting, kind, Recipient(host.email, host.display_name, host.timezone), None
-                    )
-                )
+                recipient = Recipient(host.email, host.display_name, host.timezone)
+                due.append(Due(meeting, kind, recipient, None))
             for invitation in by_meeting.get(meeting.pk, []):
                 if invitation.created_at > meeting.starts_at - lead:
                     continue
                 if (meeting.pk, invitation.email) in sent:
                     continue
                 invitation.meeting = meeting
-                zone = invitation.user.timezone if invitation.user_id else meeting.timezone
-                due.append(
-                    Due(
-                        meeting,
-                        kind,
-                        Recipient(invitation.email, invitation.display_name, zone),
-                        invitation,
-                    )
-                )
+                due.append(Due(meeting, kind, recipient_for(invitation), invitation))
     return due
 
 
@@ -112,13 +101,9 @@ def _claim(items: list[Due]) -> list[Due]:
             claimed_by=claim
         ).values_list("pk", "meeting_id", "email", "kind")
     }
-    claimed = []
     for item in items:
-        pk = ours.get((item.meeting.pk, item.recipient.email, item.kind))
-        if pk is not None:
-            item.claim_pk = pk
-            claimed.append(item)
-    return claimed
+        item.claim_pk = ours.get((item.meeting.pk, item.recipient.email, item.kind))
+    return [item for item in items if item.claim_pk is not None]
 
 
 def _reminder(item: Due, minted: dict):

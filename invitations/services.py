@@ -32,7 +32,10 @@ def _queue_delivery(meeting: Meeting) -> None:
 
 
 def _queued(**fields) -> dict:
-    """The fields that put an invitation (back) in the queue, with a fresh retry budget."""
+    """The fields that put an invitation (back) in the queue, with a fresh retry budget.
+
+    The message is an invitation unless `fields` say otherwise; update() skips auto_now.
+    """
     return {
         "delivery_state": Delivery.QUEUED,
         "attempts": 0,
@@ -40,6 +43,8 @@ def _queued(**fields) -> dict:
         "next_attempt_at": None,
         "claimed_at": None,
         "claimed_by": "",
+        "message": Message.REQUEST,
+        "updated_at": timezone.now(),
         **fields,
     }
 
@@ -98,40 +103,22 @@ def invitations_send(
             continue
         if invitation is not None:  # revoked earlier: invited again
             Invitation.objects.filter(pk=invitation.pk).update(
-                **_queued(
-                    revoked_at=None,
-                    role=role,
-                    message=Message.REQUEST,
-                    personal_message=personal_message,
-                    updated_at=timezone.now(),
-                )
+                **_queued(revoked_at=None, role=role, personal_message=personal_message)
             )
             result.invited.append(invitation)
             continue
-        user = users.get(key)
-        if user is not None:
-            new.append(
-                Invitation(
-                    meeting=meeting,
-                    user=user,
-                    email=user.email,
-                    name=user.display_name,
-                    role=role,
-                    personal_message=personal_message,
-                )
+        user, contact = users.get(key), contacts.get(key)
+        new.append(
+            Invitation(
+                meeting=meeting,
+                user=user,
+                contact=contact,
+                email=(user or contact).email,
+                name=user.display_name if user else name or contact.full_name,
+                role=role,
+                personal_message=personal_message,
             )
-        else:
-            contact = contacts[key]
-            new.append(
-                Invitation(
-                    meeting=meeting,
-                    contact=contact,
-                    email=contact.email,
-                    name=name or contact.full_name,
-                    role=role,
-                    personal_message=personal_message,
-                )
-            )
+        )
     result.invited += Invitation.objects.bulk_create(new)
     if result.invited:
         _queue_delivery(meeting)
@@ -139,31 +126,24 @@ def invitations_send(
 
 
 @transaction.atomic
-def invitation_resend(*, invitation: Invitation) -> Invitation:
+def invitation_resend(*, invitation: Invitation) -> None:
     """Send the invitation again with a new personal link; the old links stop working."""
     if not invitation.meeting.is_joinable:
         raise TransitionError("The meeting is over; there is nothing to resend.")
     invitation.join_tokens.all().delete()
-    Invitation.objects.filter(pk=invitation.pk).update(
-        **_queued(message=Message.REQUEST, revoked_at=None, updated_at=timezone.now())
-    )
+    Invitation.objects.filter(pk=invitation.pk).update(**_queued(revoked_at=None))
     _queue_delivery(invitation.meeting)
-    invitation.refresh_from_db()
-    return invitation
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, notify: bool) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, notify: bool) -> None:
     """Close the invitee's personal links; with notify, their calendar gets a cancellation."""
     invitation.join_tokens.all().delete()
-    fields = {"revoked_at": timezone.now(), "updated_at": timezone.now()}
-    if notify and invitation.sent_at is not None:
-        fields |= _queued(message=Message.CANCEL)
-    Invitation.objects.filter(pk=invitation.pk).update(**fields)
-    if notify and invitation.sent_at is not None:
+    cancel = notify and invitation.sent_at is not None
+    fields = _queued(message=Message.CANCEL) if cancel else {"updated_at": timezone.now()}
+    Invitation.objects.filter(pk=invitation.pk).update(revoked_at=timezone.now(), **fields)
+    if cancel:
         _queue_delivery(invitation.meeting)
-    invitation.refresh_from_db()
-    return invitation
 
 
 @transaction.atomic
@@ -182,21 +162,16 @@ def rsvp_closed_reason(meeting: Meeting) -> str:
 
 
 @transaction.atomic
-def invitation_rsvp(*, invitation: Invitation, answer: str) -> Invitation:
+def invitation_rsvp(*, invitation: Invitation, answer: str) -> None:
     """Record the invitee's answer (accepted, tentative or declined) until the meeting is over."""
     closed = rsvp_closed_reason(invitation.meeting)
     if closed:
         raise TransitionError(closed)
-    if answer not in {
-        Invitation.Rsvp.ACCEPTED,
-        Invitation.Rsvp.TENTATIVE,
-        Invitation.Rsvp.DECLINED,
-    }:
+    if answer == Invitation.Rsvp.NEEDS_ACTION or answer not in Invitation.Rsvp.values:
         raise ValueError(f"Not an answer: {answer!r}")
     invitation.rsvp = answer
     invitation.rsvp_at = timezone.now()
     invitation.save(update_fields=["rsvp", "rsvp_at", "updated_at"])
-    return invitation
 
 
 @transaction.atomic
@@ -215,7 +190,7 @@ def invitations_meeting_changed(*, meeting: Meeting, rescheduled: bool, notify: 
         live.update(rsvp=Invitation.Rsvp.NEEDS_ACTION, rsvp_at=None, updated_at=timezone.now())
     if not notify:
         return 0
-    count = live.update(**_queued(message=Message.REQUEST, updated_at=timezone.now()))
+    count = live.update(**_queued())
     if count:
         _queue_delivery(meeting)
     return count
@@ -231,9 +206,7 @@ def invitations_notify_cancel(*, meeting: Meeting) -> int:
         last_error="Not sent: the meeting was cancelled before the invitation went out.",
         updated_at=timezone.now(),
     )
-    count = live.filter(reached).update(
-        **_queued(message=Message.CANCEL, updated_at=timezone.now())
-    )
+    count = live.filter(reached).update(**_queued(message=Message.CANCEL))
     if count:
         _queue_delivery(meeting)
     return count

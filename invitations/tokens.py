@@ -13,14 +13,8 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def mint(invitation: Invitation) -> tuple[str, JoinToken]:
-    """A new 256-bit token for the invitation; the clear token is returned, never stored."""
-    token = secrets.token_urlsafe(32)
-    return token, JoinToken.objects.create(invitation=invitation, digest=digest(token))
-
-
 def mint_many(invitations: list[Invitation]) -> dict[int, tuple[str, JoinToken]]:
-    """A new token for each invitation, written in one statement (a batch's emails)."""
+    """A new 256-bit token for each invitation, in one statement; the clear ones are not stored."""
     clear = {invitation.pk: secrets.token_urlsafe(32) for invitation in invitations}
     rows = JoinToken.objects.bulk_create(
         JoinToken(invitation_id=pk, digest=digest(token)) for pk, token in clear.items()

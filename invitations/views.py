@@ -47,7 +47,13 @@ def send(request, meeting_id: int):
         except TransitionError as error:
             messages.error(request, str(error))
             return redirect(meeting)
-        _report(request, result)
+        if result.invited:
+            count = len(result.invited)
+            messages.success(request, f"{count} invitation{'s' if count != 1 else ''} on the way.")
+        if result.already_invited:
+            messages.info(request, "Already invited, skipped: " + ", ".join(result.already_invited))
+        if result.skipped_host:
+            messages.info(request, "You host this meeting, so you were not invited to it.")
         return redirect(meeting.get_absolute_url() + "#invitations")
     return render(
         request,
@@ -61,23 +67,8 @@ def send(request, meeting_id: int):
     )
 
 
-def _report(request, result: services.SendResult) -> None:
-    if result.invited:
-        count = len(result.invited)
-        messages.success(request, f"{count} invitation{'s' if count != 1 else ''} on the way.")
-    if result.already_invited:
-        messages.info(request, "Already invited, skipped: " + ", ".join(result.already_invited))
-    if result.skipped_host:
-        messages.info(request, "You host this meeting, so you were not invited to it.")
-
-
 def _host_invitation(request, meeting_id: int, pk: int) -> Invitation:
-    meeting = get_manageable_meeting(request, meeting_id)
-    invitation = get_object_or_404(
-        Invitation.objects.select_related("meeting"), pk=pk, meeting=meeting
-    )
-    invitation.meeting = meeting
-    return invitation
+    return get_object_or_404(get_manageable_meeting(request, meeting_id).invitations, pk=pk)
 
 
 @login_required
@@ -156,15 +147,6 @@ def status(request, meeting_id: int):
 # Invitees
 
 
-def _render_join(request, invitation: Invitation, form, status: int = 200):
-    return render(
-        request,
-        "invitations/join.html",
-        {"invitation": invitation, "meeting": invitation.meeting, "form": form},
-        status=status,
-    )
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def join(request, meeting_id: int, token: str):
@@ -176,9 +158,7 @@ def join(request, meeting_id: int, token: str):
     if not meeting.is_joinable:
         return closed_response(request, meeting)
     form = JoinNameForm(request.POST or None, initial={"name": invitation.display_name})
-    if request.method == "POST":
-        if not form.is_valid():
-            return _render_join(request, invitation, form, status=400)
+    if request.method == "POST" and form.is_valid():
         result = joining.personal_link_join(
             invitation=invitation,
             display_name=form.cleaned_data["name"],
@@ -186,7 +166,12 @@ def join(request, meeting_id: int, token: str):
             session=request.session,
         )
         return entry_response(request, result)
-    return _render_join(request, invitation, form)
+    return render(
+        request,
+        "invitations/join.html",
+        {"meeting": meeting, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _invitation_of(request, meeting_id: int) -> Invitation:
@@ -224,18 +209,13 @@ def rsvp(request, meeting_id: int, token: str):
     invitation = tokens.find_invitation(meeting_id, token)
     if invitation is None:
         return not_found_response(request, *LINK_NOT_FOUND)
-    if services.rsvp_closed_reason(invitation.meeting):
-        return _rsvp_closed(request, invitation)
-    if request.method == "POST":
-        answer = request.POST.get("answer", "")
-        if answer not in ANSWERS:
-            return _render_rsvp(request, invitation, token, answer, error=True, status=400)
+    if closed := services.rsvp_closed_reason(invitation.meeting):
+        return _rsvp_closed(request, invitation, closed)
+    posted = request.method == "POST"
+    answer = (request.POST if posted else request.GET).get("answer", "")
+    if posted and answer in ANSWERS:
         services.invitation_rsvp(invitation=invitation, answer=answer)
         return redirect(reverse("invitations:rsvp", args=[meeting_id, token]) + "?saved=1")
-    return _render_rsvp(request, invitation, token, request.GET.get("answer", ""))
-
-
-def _render_rsvp(request, invitation, token, answer, *, error=False, status=200):
     return render(
         request,
         "invitations/rsvp.html",
@@ -245,33 +225,25 @@ def _render_rsvp(request, invitation, token, answer, *, error=False, status=200)
             "answers": ANSWERS.items(),
             "proposed": answer if answer in ANSWERS else "",
             "saved": request.GET.get("saved") == "1",
-            "error": error,
-            "join_url": reverse("invitations:join", args=[invitation.meeting.meeting_id, token]),
+            "error": posted,  # a POST that gets here had no valid answer
+            "join_url": reverse("invitations:join", args=[meeting_id, token]),
         },
-        status=status,
+        status=400 if posted else 200,
     )
 
 
-def _rsvp_closed(request, invitation):
+def _rsvp_closed(request, invitation: Invitation, closed: str):
     """A cancelled or past meeting takes no answers: 410, and nothing changes."""
-    return render(
-        request,
-        "invitations/rsvp.html",
-        {
-            "invitation": invitation,
-            "meeting": invitation.meeting,
-            "closed": services.rsvp_closed_reason(invitation.meeting),
-        },
-        status=410,
-    )
+    context = {"invitation": invitation, "meeting": invitation.meeting, "closed": closed}
+    return render(request, "invitations/rsvp.html", context, status=410)
 
 
 @login_required
 @require_POST
 def rsvp_as_invitee(request, meeting_id: int):
     invitation = _invitation_of(request, meeting_id)
-    if services.rsvp_closed_reason(invitation.meeting):
-        return _rsvp_closed(request, invitation)
+    if closed := services.rsvp_closed_reason(invitation.meeting):
+        return _rsvp_closed(request, invitation, closed)
     answer = request.POST.get("answer", "")
     if answer not in ANSWERS:
         messages.error(request, "Choose yes, maybe or no.")

@@ -148,19 +148,19 @@ def test_contact_with_invitations_is_archived_not_deleted(user, contact, invite)
 # Get or create, for invitations
 
 
+def get_or_create(owner, email, name=""):
+    return services.contacts_get_or_create_for_emails(owner=owner, people=[(name, email)])
+
+
 def test_get_or_create_returns_the_existing_contact_whatever_the_case(user, contact):
-    found = services.contact_get_or_create_for_email(
-        owner=user, email=" GRACE@Navy.Example ", name="Someone Else"
-    )
-    assert found == contact
+    found = get_or_create(user, " GRACE@Navy.Example ", "Someone Else")
+    assert found == {"grace@navy.example": contact}
     assert Contact.objects.count() == 1
-    assert found.full_name == "Grace Hopper"
+    assert found["grace@navy.example"].full_name == "Grace Hopper"
 
 
 def test_get_or_create_creates_a_named_contact(user):
-    contact = services.contact_get_or_create_for_email(
-        owner=user, email="alan@Bletchley.example", name="Alan Mathison Turing"
-    )
+    (contact,) = get_or_create(user, "alan@Bletchley.example", "Alan Mathison Turing").values()
     assert contact.owner == user
     assert contact.email == "alan@bletchley.example"
     assert (contact.first_name, contact.last_name) == ("Alan Mathison", "Turing")
@@ -171,29 +171,29 @@ def test_get_or_create_ignores_other_hosts_and_archived_contacts(user, contact, 
     invite(contact)
     services.contact_delete(contact=contact)
 
-    mine = services.contact_get_or_create_for_email(owner=user, email="linus@example.org")
-    again = services.contact_get_or_create_for_email(owner=user, email="grace@navy.example")
+    (mine,) = get_or_create(user, "linus@example.org").values()
+    (again,) = get_or_create(user, "grace@navy.example").values()
     assert mine.pk != theirs.pk and mine.owner == user
     assert again.pk != contact.pk and again.archived_at is None
 
 
-def test_get_or_create_uses_the_contact_a_concurrent_request_created(user, contact, monkeypatch):
-    real = selectors.contact_with_email
-    calls = []
+def test_get_or_create_uses_the_contact_a_concurrent_request_created(user, monkeypatch):
+    real = Contact.objects.bulk_create
+    theirs = []
 
-    def late(**kwargs):
-        calls.append(kwargs)
-        return None if len(calls) <= 2 else real(**kwargs)
+    def after_a_concurrent_insert(objs, **kwargs):
+        theirs.append(ContactFactory(owner=user, email="grace@navy.example"))
+        return real(objs, **kwargs)
 
-    monkeypatch.setattr(selectors, "contact_with_email", late)
-    found = services.contact_get_or_create_for_email(owner=user, email="grace@navy.example")
-    assert found == contact
+    monkeypatch.setattr(Contact.objects, "bulk_create", after_a_concurrent_insert)
+    found = get_or_create(user, "grace@navy.example", "Someone Else")
+    assert found == {"grace@navy.example": theirs[0]}
     assert Contact.objects.count() == 1
 
 
 def test_get_or_create_refuses_an_invalid_address(user):
     with pytest.raises(ValidationError):
-        services.contact_get_or_create_for_email(owner=user, email="nobody")
+        get_or_create(user, "nobody")
     assert not Contact.objects.exists()
 
 

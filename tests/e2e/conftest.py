@@ -207,7 +207,7 @@ def personal_link():
         invitation = Invitation.objects.create(
             meeting=meeting, contact=contact, email=contact.email, name=contact.display_name
         )
-        token, _ = tokens.mint(invitation)
+        token, _ = tokens.mint_many([invitation])[invitation.pk]
         return reverse("invitations:join", args=[meeting.meeting_id, token])
 
     return make

@@ -19,7 +19,7 @@ def _personal(meeting, rsvp="accepted"):
     invitation = Invitation.objects.create(
         meeting=meeting, contact=contact, email=contact.email, name="Linus T", rsvp=rsvp
     )
-    token, _ = tokens.mint(invitation)
+    token, _ = tokens.mint_many([invitation])[invitation.pk]
     return invitation, reverse("invitations:rsvp", args=[meeting.meeting_id, token])
 
 

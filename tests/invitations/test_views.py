@@ -22,7 +22,7 @@ def _personal(meeting, email="linus@example.org", **fields):
     invitation = Invitation.objects.create(
         meeting=meeting, contact=contact, email=email, name="Linus T", **fields
     )
-    token, _ = tokens.mint(invitation)
+    token, _ = tokens.mint_many([invitation])[invitation.pk]
     return invitation, token
 
 

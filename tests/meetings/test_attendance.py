@@ -36,7 +36,7 @@ def _personal_link(meeting, role="attendee"):
     invitation = Invitation.objects.create(
         meeting=meeting, contact=contact, email=contact.email, role=role
     )
-    token, _ = tokens.mint(invitation)
+    token, _ = tokens.mint_many([invitation])[invitation.pk]
     return reverse("invitations:join", args=[meeting.meeting_id, token])
 
 

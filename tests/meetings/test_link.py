@@ -87,7 +87,7 @@ def test_a_co_host_joining_by_personal_link_moderates_in_the_room(client, meetin
     invitation = Invitation.objects.create(
         meeting=meeting, contact=contact, email=contact.email, role="moderator"
     )
-    token, _ = tokens.mint(invitation)
+    token, _ = tokens.mint_many([invitation])[invitation.pk]
     client.post(reverse("invitations:join", args=[meeting.meeting_id, token]), {"name": "Co"})
     response = client.get(reverse("meetings:room", args=[meeting.meeting_id]))
     assert response.context["moderator"] is True
