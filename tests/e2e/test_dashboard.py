@@ -58,6 +58,32 @@ def test_next_up_counts_the_time_a_meeting_has_been_under_way(host_page, user, b
     assert browser_log.errors == []
 
 
+def test_start_a_meeting_now_opens_the_share_dialog_and_starts_it(
+    host_page, live_server, browser_log
+):
+    host_page.goto("/")
+    host_page.get_by_label("Title").fill("Quick design huddle")
+    host_page.get_by_role("button", name="Start a meeting now").click()
+
+    dialog = host_page.locator("dialog#share-dialog")
+    expect(dialog).to_be_visible()
+    meeting = Meeting.objects.get()
+    expect(dialog.get_by_role("heading")).to_have_text("Quick design huddle")
+    expect(dialog.get_by_test_id("meeting-id")).to_have_text(meeting.formatted_meeting_id)
+    expect(dialog.get_by_test_id("passcode")).to_have_text(meeting.passcode)
+    expect(dialog.get_by_test_id("share-url")).to_have_value(
+        f"{live_server.url}/join/{meeting.invitation_token}/"
+    )
+    dialog.get_by_role("button", name="Copy link").click()
+    expect(dialog.get_by_role("status")).to_have_text("Copied to the clipboard.")
+
+    dialog.get_by_role("button", name="Start meeting").click()
+    expect(host_page).to_have_url(f"{live_server.url}/meetings/{meeting.meeting_id}/room/")
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.ACTIVE
+    assert browser_log.errors == []
+
+
 def test_dashboard_rows_start_and_join_meetings(host_page, user, meeting, live_server, browser_log):
     """The host starts their own meeting from its row, and joins one they are invited to."""
     MeetingFactory(host=user, title="Stand-up", starts_at=timezone.now() + timedelta(minutes=30))

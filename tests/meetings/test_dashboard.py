@@ -1,4 +1,4 @@
-"""The dashboard: a logged-in user's home page."""
+"""The dashboard: a logged-in user's home page, and "Start a meeting now"."""
 
 import zoneinfo
 from datetime import UTC, datetime, time, timedelta
@@ -14,6 +14,7 @@ from invitations.models import Invitation
 from meetings import selectors
 from meetings.models import Meeting
 from meetings.views.dashboard import day_groups
+from tests import google
 from tests.factories import ContactFactory, MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,10 @@ def _home(client):
     response = client.get(reverse("home"))
     assert response.status_code == 200
     return response
+
+
+def _start_now(client, **data):
+    return client.post(reverse("meetings:start_now"), data)
 
 
 def _soon(**delta) -> datetime:
@@ -307,10 +312,114 @@ def test_the_invitees_read_are_those_of_the_meetings_shown(user):
 def test_visitors_keep_the_join_form(client):
     page = client.get(reverse("home")).text
     assert "Join a meeting" in page and 'name="meeting_id"' in page
-    assert "Next up" not in page
+    assert "Next up" not in page and reverse("meetings:start_now") not in page
 
 
 def test_the_dashboard_keeps_a_join_by_id_form(host_client, user):
     page = _home(host_client).text
     assert f'action="{reverse("join:by_id")}"' in page
     assert f'value="{user.display_name}"' in page
+
+
+# Start a meeting now
+
+
+def test_start_now_creates_a_meeting_starting_now_and_opens_its_share_dialog(
+    host_client, user, settings
+):
+    settings.SITE_URL = "https://meet.example.com"
+    before = timezone.now()
+
+    response = _start_now(host_client, title="")
+
+    meeting = Meeting.objects.get()
+    assert (meeting.host, meeting.title, meeting.duration) == (user, "Ada's meeting", 60)
+    assert meeting.timezone == user.timezone and meeting.status == Meeting.Status.SCHEDULED
+    assert meeting.provider == Meeting.Provider.JITSI
+    assert before - timedelta(minutes=1) < meeting.starts_at <= timezone.now()
+    assert response.status_code == 302
+    assert response["Location"] == meeting.get_absolute_url() + "?created=1"
+
+    page = host_client.get(response["Location"]).text
+    dialog = page.split('<dialog id="share-dialog"', 1)[1].split("</dialog>", 1)[0]
+    assert "data-open-on-load" in dialog
+    assert meeting.formatted_meeting_id in dialog and meeting.passcode in dialog
+    assert f"https://meet.example.com/join/{meeting.invitation_token}/" in dialog
+    assert "Copy link" in dialog and "data-share" in dialog
+    assert f'action="{reverse("meetings:start", args=[meeting.meeting_id])}"' in dialog
+    assert "Start meeting" in dialog
+
+
+def test_start_now_takes_the_title_given(host_client):
+    _start_now(host_client, title="  Quick design huddle ")
+    assert Meeting.objects.get().title == "Quick design huddle"
+
+
+def test_start_now_without_a_first_name_names_the_meeting_plainly(client):
+    client.force_login(UserFactory(first_name="", last_name=""))
+    _start_now(client)
+    assert Meeting.objects.get().title == "Instant meeting"
+
+
+def test_the_start_now_form_offers_the_default_title(host_client):
+    page = _home(host_client).text
+    assert f'action="{reverse("meetings:start_now")}"' in page
+    assert 'placeholder="Ada&#x27;s meeting"' in page and 'maxlength="200"' in page
+
+
+def test_start_now_with_too_long_a_title_is_refused_and_creates_nothing(host_client, user):
+    MeetingFactory(host=user, title="Weekly sync", starts_at=_soon(hours=1))
+
+    response = _start_now(host_client, title="x" * 201)
+
+    assert response.status_code == 400
+    assert "Keep the title to 200 characters or fewer." in response.text
+    assert Meeting.objects.count() == 1
+    # The dashboard around it is whole, and keeps what was typed.
+    assert "Weekly sync" in response.text and "starts in 1 h" in response.text
+    assert 'value="' + "x" * 201 + '"' in response.text
+
+
+def test_start_now_holds_the_meeting_on_jitsi_when_the_default_needs_a_link(host_client, settings):
+    settings.DEFAULT_MEETING_PROVIDER = "external"
+    _start_now(host_client)
+    assert Meeting.objects.get().provider == Meeting.Provider.JITSI
+
+
+@pytest.mark.django_db(transaction=True)
+def test_start_now_uses_google_meet_when_it_is_the_default_and_connected(
+    host_client, user, settings, google_server
+):
+    settings.DEFAULT_MEETING_PROVIDER = "google_meet"
+    google.connect_google(user)
+    google_server.answer(google.event())
+
+    _start_now(host_client)
+
+    meeting = Meeting.objects.get()
+    assert (meeting.provider, meeting.external_url) == ("google_meet", google.MEET_URL)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_start_now_that_google_refuses_creates_nothing(host_client, user, settings, google_server):
+    settings.DEFAULT_MEETING_PROVIDER = "google_meet"
+    google.connect_google(user)
+    google_server.answer(google.api_error(403, "forbidden", "Calendar usage limits exceeded."))
+
+    response = _start_now(host_client)
+
+    assert response.status_code == 502
+    assert "Google" in response.text
+    assert not Meeting.objects.exists()
+
+
+def test_start_now_is_a_post(host_client):
+    assert host_client.get(reverse("meetings:start_now")).status_code == 405
+    assert not Meeting.objects.exists()
+
+
+def test_start_now_needs_a_login(client):
+    response = _start_now(client)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+    assert not Meeting.objects.exists()
