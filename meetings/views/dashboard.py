@@ -18,7 +18,7 @@ from meetings.google_meet import MeetError
 from meetings.models import Meeting
 from meetings.services import RoomSettings
 
-# Rows under "Next up"; the list links to the rest.
+# Rows below the Next up card; the meetings list has the rest.
 UPCOMING_ROWS = 10
 
 
