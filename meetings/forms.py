@@ -22,6 +22,8 @@ from meetings.models import (
 from meetings.services import RoomSettings
 
 DURATION_PRESETS = [15, 30, 45, 60, 90, 120]
+# The scheduling form's first choice, and an instant meeting's length.
+DEFAULT_DURATION = 60
 CUSTOM = "custom"
 # A start a few minutes ago is still "now": the host picked the current time.
 PAST_START_GRACE = timedelta(minutes=10)
@@ -69,7 +71,7 @@ class MeetingForm(forms.ModelForm):
     duration_preset = forms.ChoiceField(
         label="Duration",
         choices=[(str(m), _duration_label(m)) for m in DURATION_PRESETS] + [(CUSTOM, "Custom…")],
-        initial="60",
+        initial=str(DEFAULT_DURATION),
     )
     duration_custom = forms.IntegerField(
         label="Custom duration (minutes)",
@@ -246,6 +248,28 @@ class MeetingForm(forms.ModelForm):
             self.add_error("time", "This time is in the past. Pick a time from now on.")
             return None
         return starts_at
+
+
+class InstantMeetingForm(forms.Form):
+    """The dashboard's "Start a meeting now": a title, or the host's name in one."""
+
+    title = forms.CharField(
+        label="Title",
+        required=False,
+        max_length=Meeting._meta.get_field("title").max_length,
+        error_messages={"max_length": "Keep the title to %(limit_value)d characters or fewer."},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["title"].widget.attrs["placeholder"] = self.default_title()
+
+    def default_title(self) -> str:
+        return f"{self.user.first_name}'s meeting" if self.user.first_name else "Instant meeting"
+
+    def clean_title(self) -> str:
+        return self.cleaned_data["title"] or self.default_title()
 
 
 class JoinByIdForm(forms.Form):

@@ -1,33 +1,39 @@
-"""Reads of the busiest pages: the meetings list and the lookups of the join pages."""
+"""Reads of the busiest pages: the meetings list, the dashboard, the lookups of the join pages."""
 
+from dataclasses import dataclass
 from math import ceil
 
 from django.apps import apps
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
+    CharField,
     Count,
     F,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
     When,
     Window,
 )
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from meetings.models import Meeting
 
 WHEN = ("upcoming", "past", "all")
-# What a row of the meetings list shows.
+# What a row of the meetings list, and of the dashboard, shows.
 LIST_FIELDS = (
     "meeting_id",
     "title",
     "starts_at",
     "duration",
     "status",
+    "started_at",
     "invitation_token",
     "host__first_name",
     "host__last_name",
@@ -197,3 +203,58 @@ def invitation_summary(*, meeting: Meeting) -> dict:
 def meeting_for_share_link(token: str) -> Meeting | None:
     """The meeting a share link opens, with its host, or None."""
     return Meeting.objects.select_related("host").filter(invitation_token=token).first()
+
+
+@dataclass(frozen=True)
+class UpcomingRow:
+    """One of a user's upcoming meetings as the dashboard shows it."""
+
+    meeting: Meeting
+    is_host: bool
+    # For the host, the first invitee's name, with `others` more invited; for an
+    # invitee, the host's name.
+    other_party: str
+    others: int = 0
+    # The booking type's label; empty until bookings are read with the rows.
+    label: str = ""
+
+
+def upcoming_rows(*, user, now, limit: int) -> tuple[list[UpcomingRow], int]:
+    """The user's next `limit` upcoming meetings, whom each is with, and how many are upcoming.
+
+    Two queries, however many meetings and invitations: the list's Upcoming
+    tab with its count, then the first invitee and the number invited of each
+    meeting on it that the user hosts.
+    """
+    meetings = list(listed_meetings(user=user, now=now, when="upcoming")[:limit])
+    invitees = _first_invitees([meeting.pk for meeting in meetings if meeting.host_id == user.pk])
+    rows = []
+    for meeting in meetings:
+        if meeting.host_id == user.pk:
+            name, invited = invitees.get(meeting.pk, ("", 0))
+            rows.append(UpcomingRow(meeting, True, name or "", max(invited - 1, 0)))
+        else:
+            rows.append(UpcomingRow(meeting, False, meeting.host.display_name))
+    return rows, meetings[0].total if meetings else 0
+
+
+def _first_invitees(meeting_pks: list[int]) -> dict[int, tuple[str, int]]:
+    """Each meeting's first live invitee's name (else email) and how many are invited.
+
+    One query, none for no meetings; the first invitee is read on the
+    invitations' (meeting, created_at, id) index.
+    """
+    invitation = apps.get_model("invitations", "Invitation")
+    live = invitation.objects.filter(meeting=OuterRef("pk"), revoked_at__isnull=True)
+    first = live.order_by("created_at", "pk").annotate(
+        shown=Coalesce(NullIf("name", Value("")), "email", output_field=CharField())
+    )
+    meetings = (
+        Meeting.objects.filter(pk__in=meeting_pks)
+        .order_by()
+        .annotate(first_invitee=Subquery(first.values("shown")[:1]), invited=Subquery(_count(live)))
+    )
+    return {
+        pk: (name, invited)
+        for pk, name, invited in meetings.values_list("pk", "first_invitee", "invited")
+    }

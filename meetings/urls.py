@@ -1,13 +1,14 @@
 from django.urls import path, re_path
 
 from meetings import converters  # noqa: F401  (registers <meeting_id:>)
-from meetings.views import attendance, hosts, joining, room
+from meetings.views import attendance, dashboard, hosts, joining, room
 
 app_name = "meetings"
 
 urlpatterns = [
     path("", hosts.meeting_list, name="list"),
     path("new/", hosts.meeting_create, name="create"),
+    path("now/", dashboard.start_now, name="start_now"),
     path("<meeting_id:meeting_id>/", hosts.meeting_detail, name="detail"),
     path("<meeting_id:meeting_id>/edit/", hosts.meeting_edit, name="edit"),
     path("<meeting_id:meeting_id>/start/", hosts.meeting_start, name="start"),

@@ -15,18 +15,15 @@ from meetings.credentials import parse_meeting_id
 from meetings.forms import JoinByIdForm, JoinNameForm
 from meetings.joining import Outcome
 from meetings.responses import closed_response, entry_response, json_error, not_found_response
+from meetings.views import dashboard
 from meetings_site.limits import client_address
 
 
 @require_GET
 def home(request):
-    context = {"join_form": _join_form(request)}
     if request.user.is_authenticated:
-        # The first page of the list's Upcoming tab, read the same way.
-        context["upcoming"] = selectors.meeting_list_page(
-            user=request.user, when="upcoming", number=1, per_page=5
-        ).object_list
-    return render(request, "meetings/home.html", context)
+        return dashboard.dashboard(request)
+    return render(request, "meetings/home.html", {"join_form": _join_form(request)})
 
 
 def _join_form(request, data=None, **initial):

@@ -91,6 +91,43 @@ function localTimes() {
   }
 }
 
+// The dashboard's "starts in 2 h 30 min", kept current without reloading. The
+// words are those of the server's countdown filter (meetings/templatetags/durations.py):
+// change both together. Only instants are compared, so the visitor's zone plays no part.
+function span(minutes) {
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const rest = minutes % 60;
+  if (days) return `${days} day${days === 1 ? "" : "s"}` + (hours ? ` ${hours} h` : "");
+  if (hours) return `${hours} h` + (rest ? ` ${rest} min` : "");
+  return `${rest} min`;
+}
+
+function countdownText(node, now) {
+  const wholeMinutes = (milliseconds) => Math.floor(milliseconds / 60000 + 0.5);
+  if (node.dataset.status === "active") {
+    const since = Date.parse(node.dataset.startedAt || node.dataset.startsAt);
+    const minutes = wholeMinutes(now - since);
+    return minutes > 0 ? `in progress for ${span(minutes)}` : "just started";
+  }
+  const minutes = wholeMinutes(Date.parse(node.dataset.startsAt) - now);
+  return minutes > 0 ? `starts in ${span(minutes)}` : "starting now";
+}
+
+function countdowns() {
+  const nodes = [...document.querySelectorAll("[data-countdown]")];
+  if (!nodes.length) return;
+  const tick = () => {
+    const now = Date.now();
+    for (const node of nodes) {
+      const text = countdownText(node, now);
+      if (node.textContent !== text) node.textContent = text;
+    }
+  };
+  tick();
+  setInterval(tick, 5000);
+}
+
 function enableShare() {
   if (!navigator.share) return;
   document.querySelectorAll("[data-share]").forEach((button) => { button.hidden = false; });
@@ -101,5 +138,6 @@ document.addEventListener("DOMContentLoaded", () => {
   detectTimezone();
   enableShare();
   localTimes();
+  countdowns();
   document.querySelectorAll("dialog[data-open-on-load]").forEach((dialog) => dialog.showModal());
 });

@@ -143,24 +143,3 @@ def test_invitee_joins_from_the_list_row_and_from_the_row_menu(
     ways = set(Attendance.objects.filter(meeting=meeting).values_list("way", flat=True))
     assert ways == {Attendance.Way.MEETINGS_PAGE}
     assert browser_log.errors == []
-
-
-def test_home_page_rows_start_and_join_meetings(
-    host_page, new_page, user, meeting, password, live_server, browser_log
-):
-    hosted_elsewhere = MeetingFactory(title="Partner call")
-    Invitation.objects.create(meeting=hosted_elsewhere, user=user, email=user.email)
-    page = host_page
-    page.goto("/")
-    upcoming = page.locator(".meeting-cards")
-    expect(upcoming.locator("li")).to_have_count(2)
-
-    upcoming.locator("li", has_text="Partner call").get_by_role("button", name="Join").click()
-    expect(page).to_have_url(f"{live_server.url}/meetings/{hosted_elsewhere.meeting_id}/room/")
-
-    page.goto("/")
-    upcoming.locator("li", has_text="Weekly sync").get_by_role("button", name="Start").click()
-    expect(page).to_have_url(f"{live_server.url}/meetings/{meeting.meeting_id}/room/")
-    meeting.refresh_from_db()
-    assert meeting.status == Meeting.Status.ACTIVE
-    assert browser_log.errors == []

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -39,6 +40,13 @@ def test_no_page_is_wider_than_a_phone(
         participant_limit=20,
     )
     MeetingFactory(host=user, title="Past retrospective", starts_at=timezone.now() - timedelta(2))
+    # The dashboard's Next up card, and rows under more than one day.
+    MeetingFactory(
+        host=user,
+        title="Onboarding session for the new international partnerships coordinators",
+        starts_at=timezone.now() + timedelta(hours=1),
+    )
+    MeetingFactory(host=user, title="Budget", starts_at=timezone.now() + timedelta(days=5))
     guest = UserFactory(first_name="Bartholomew", last_name="Featherstonehaugh-Smythe")
     Invitation.objects.create(meeting=meeting, user=guest, email=guest.email)
     contact = ContactFactory(
@@ -86,6 +94,11 @@ def test_no_page_is_wider_than_a_phone(
             "/accounts/profile/",
         ],
     )
+    host.goto("/")
+    expect(host.locator(".next-up [role=timer]")).to_have_text(
+        re.compile(r"starts in (1 h|5\d min)")
+    )
+    expect(host.locator(".upcoming li")).to_have_count(2)
     host.goto(detail)
     widths[f"{detail} (host)"] = _width(host)
     # The header's account menu, opened, stays on the screen too.
