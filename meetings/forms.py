@@ -248,7 +248,20 @@ class MeetingForm(forms.ModelForm):
         return starts_at
 
 
-class JoinByIdForm(forms.Form):
+class JoinNameForm(forms.Form):
+    name = forms.CharField(
+        label="Your name",
+        max_length=NAME_MAX_LENGTH,
+        error_messages={"required": NAME_REQUIRED, "max_length": NAME_TOO_LONG},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def clean_name(self) -> str:
+        # The field has stripped the ends and checked the length; runs of spaces become one.
+        return " ".join(self.cleaned_data["name"].split())
+
+
+class JoinByIdForm(JoinNameForm):
     meeting_id = forms.CharField(
         label="Meeting ID",
         max_length=20,
@@ -264,49 +277,13 @@ class JoinByIdForm(forms.Form):
             render_value=False, attrs={"inputmode": "numeric", "autocomplete": "off"}
         ),
     )
-    name = forms.CharField(
-        label="Your name",
-        max_length=NAME_MAX_LENGTH,
-        required=False,
-        error_messages={"required": NAME_REQUIRED, "max_length": NAME_TOO_LONG},
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-
-    def __init__(self, *args, name_required: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["name"].required = name_required
+    field_order = ["meeting_id", "passcode", "name"]
 
     def clean_meeting_id(self) -> int:
         meeting_id = parse_meeting_id(self.cleaned_data["meeting_id"])
         if meeting_id is None:
             raise forms.ValidationError("A meeting ID is 9 digits, like 123-456-789.")
         return meeting_id
-
-    def clean_name(self) -> str:
-        return clean_display_name(self.cleaned_data.get("name", ""), self.fields["name"].required)
-
-
-class JoinNameForm(forms.Form):
-    name = forms.CharField(
-        label="Your name",
-        max_length=NAME_MAX_LENGTH,
-        error_messages={"required": NAME_REQUIRED, "max_length": NAME_TOO_LONG},
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-
-    def clean_name(self) -> str:
-        return clean_display_name(self.cleaned_data["name"], required=True)
-
-
-def clean_display_name(value: str, required: bool) -> str:
-    name = " ".join((value or "").split())
-    if not name:
-        if required:
-            raise forms.ValidationError(NAME_REQUIRED)
-        return ""
-    if len(name) > NAME_MAX_LENGTH:
-        raise forms.ValidationError(NAME_TOO_LONG)
-    return name
 
 
 class MeetingFilterForm(forms.Form):
