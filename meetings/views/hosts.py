@@ -117,12 +117,10 @@ def _host_detail(request, meeting: Meeting, *, status: int = 200):
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request, meeting_id: int):
     meeting = get_manageable_meeting(request, meeting_id)
-    if not meeting.is_editable:
-        return _refuse(
-            request,
-            meeting,
-            f"This meeting is {meeting.get_status_display().lower()} and can no longer be edited.",
-        )
+    try:
+        services.check_editable(meeting)
+    except services.TransitionError as error:
+        return _refuse(request, meeting, str(error))
     return _meeting_form(request, meeting)
 
 
