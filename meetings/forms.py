@@ -1,4 +1,5 @@
 import copy
+import dataclasses
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 
@@ -46,15 +47,7 @@ def validate_passcode(value: str) -> None:
 
 
 # The fields of a meeting's RoomSettings, which the services take as one.
-ROOM_FIELDS = (
-    "provider",
-    "external_url",
-    "waiting_room",
-    "join_before_host",
-    "mute_on_join",
-    "participant_limit",
-    "allow_name_change",
-)
+ROOM_FIELDS = [field.name for field in dataclasses.fields(RoomSettings)]
 
 
 class MeetingForm(forms.ModelForm):
