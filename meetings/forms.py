@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from accounts import google
@@ -41,11 +42,6 @@ def _duration_label(minutes: int) -> str:
     return f"{label} {rest} minutes" if rest else label
 
 
-def validate_passcode(value: str) -> None:
-    if not PASSCODE_RE.match(value):
-        raise forms.ValidationError("A passcode is 4 to 10 digits (0–9).")
-
-
 # The fields of a meeting's RoomSettings, which the services take as one.
 ROOM_FIELDS = [field.name for field in dataclasses.fields(RoomSettings)]
 
@@ -73,7 +69,7 @@ class MeetingForm(forms.ModelForm):
     passcode = forms.CharField(
         required=False,
         strip=True,
-        validators=[validate_passcode],
+        validators=[RegexValidator(PASSCODE_RE, "A passcode is 4 to 10 digits (0–9).")],
         help_text="4 to 10 digits. Leave empty to have one generated.",
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 10}
