@@ -91,16 +91,9 @@ class Participant:
         )
 
 
-def member(user, meeting: Meeting) -> Participant | None:
-    """A logged-in user's own place in the meeting: host, staff or invitee; else None."""
-    if can_manage(user, meeting):
-        return Participant(user.display_name, True, user.pk, user.email)
-    invitation = live_invitation(user, meeting)
-    if invitation is None:
-        return None
-    return Participant(
-        user.display_name, invitation.is_moderator, user.pk, user.email, invitation.pk
-    )
+def member(user, meeting: Meeting) -> bool:
+    """Whether the meeting is a logged-in user's own: they host it, are staff or are invited."""
+    return can_manage(user, meeting) or live_invitation(user, meeting) is not None
 
 
 def participant_in(request, meeting: Meeting) -> Participant | None:

@@ -31,9 +31,9 @@ def _present(meeting: Meeting) -> int:
     ).count()
 
 
-def _check_room_for(meeting: Meeting, count: int = 1) -> None:
+def _check_room_for(meeting: Meeting) -> None:
     limit = meeting.participant_limit
-    if limit and _present(meeting) + count > limit:
+    if limit and _present(meeting) >= limit:
         raise MeetingFull(
             f"This meeting is full: it allows {limit} people at once. "
             "Try again when someone leaves, or ask the host."

@@ -1,9 +1,11 @@
 import copy
+import dataclasses
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from accounts import google
@@ -42,21 +44,8 @@ def _duration_label(minutes: int) -> str:
     return f"{label} {rest} minutes" if rest else label
 
 
-def validate_passcode(value: str) -> None:
-    if not PASSCODE_RE.match(value):
-        raise forms.ValidationError("A passcode is 4 to 10 digits (0–9).")
-
-
 # The fields of a meeting's RoomSettings, which the services take as one.
-ROOM_FIELDS = (
-    "provider",
-    "external_url",
-    "waiting_room",
-    "join_before_host",
-    "mute_on_join",
-    "participant_limit",
-    "allow_name_change",
-)
+ROOM_FIELDS = [field.name for field in dataclasses.fields(RoomSettings)]
 
 
 class MeetingForm(forms.ModelForm):
@@ -82,7 +71,7 @@ class MeetingForm(forms.ModelForm):
     passcode = forms.CharField(
         required=False,
         strip=True,
-        validators=[validate_passcode],
+        validators=[RegexValidator(PASSCODE_RE, "A passcode is 4 to 10 digits (0–9).")],
         help_text="4 to 10 digits. Leave empty to have one generated.",
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 10}
@@ -272,7 +261,20 @@ class InstantMeetingForm(forms.Form):
         return self.cleaned_data["title"] or self.default_title()
 
 
-class JoinByIdForm(forms.Form):
+class JoinNameForm(forms.Form):
+    name = forms.CharField(
+        label="Your name",
+        max_length=NAME_MAX_LENGTH,
+        error_messages={"required": NAME_REQUIRED, "max_length": NAME_TOO_LONG},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def clean_name(self) -> str:
+        # The field has stripped the ends and checked the length; runs of spaces become one.
+        return " ".join(self.cleaned_data["name"].split())
+
+
+class JoinByIdForm(JoinNameForm):
     meeting_id = forms.CharField(
         label="Meeting ID",
         max_length=20,
@@ -288,49 +290,13 @@ class JoinByIdForm(forms.Form):
             render_value=False, attrs={"inputmode": "numeric", "autocomplete": "off"}
         ),
     )
-    name = forms.CharField(
-        label="Your name",
-        max_length=NAME_MAX_LENGTH,
-        required=False,
-        error_messages={"required": NAME_REQUIRED, "max_length": NAME_TOO_LONG},
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-
-    def __init__(self, *args, name_required: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["name"].required = name_required
+    field_order = ["meeting_id", "passcode", "name"]
 
     def clean_meeting_id(self) -> int:
         meeting_id = parse_meeting_id(self.cleaned_data["meeting_id"])
         if meeting_id is None:
             raise forms.ValidationError("A meeting ID is 9 digits, like 123-456-789.")
         return meeting_id
-
-    def clean_name(self) -> str:
-        return clean_display_name(self.cleaned_data.get("name", ""), self.fields["name"].required)
-
-
-class JoinNameForm(forms.Form):
-    name = forms.CharField(
-        label="Your name",
-        max_length=NAME_MAX_LENGTH,
-        error_messages={"required": NAME_REQUIRED, "max_length": NAME_TOO_LONG},
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-
-    def clean_name(self) -> str:
-        return clean_display_name(self.cleaned_data["name"], required=True)
-
-
-def clean_display_name(value: str, required: bool) -> str:
-    name = " ".join((value or "").split())
-    if not name:
-        if required:
-            raise forms.ValidationError(NAME_REQUIRED)
-        return ""
-    if len(name) > NAME_MAX_LENGTH:
-        raise forms.ValidationError(NAME_TOO_LONG)
-    return name
 
 
 class MeetingFilterForm(forms.Form):

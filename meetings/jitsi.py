@@ -33,10 +33,6 @@ _REWRITTEN_BY_PARSER = {
 _JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 
-class RoomTokenError(ValueError):
-    """A room token that Jitsi's Prosody would refuse; the message says why."""
-
-
 @dataclass(frozen=True, kw_only=True)
 class RoomAccess:
     """One person entering one room: who they are and what the room should do for them."""
@@ -169,76 +165,3 @@ def room_token(
         },
     }
     return jwt.encode(payload, app_secret, algorithm=ALGORITHM)
-
-
-def verify_room_token(
-    token: str,
-    *,
-    app_secret: str,
-    app_id: str,
-    domain: str,
-    room_name: str,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """The token's claims if Jitsi's Prosody would let it into `room_name`, else RoomTokenError.
-
-    Checks what Prosody's token modules check, configured with `app_id`,
-    `app_secret`, `asap_accepted_audiences = { "jitsi" }` and domain
-    verification on: header, HS256 signature, exp and nbf, iss, aud, room, sub.
-    Stricter in one point: exp and nbf must be present.
-    """
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.InvalidTokenError as error:
-        raise RoomTokenError("Invalid token") from error
-    if header.get("typ") != "JWT":
-        raise RoomTokenError("Invalid typ")
-    try:
-        claims = jwt.decode(
-            token,
-            app_secret,
-            algorithms=[ALGORITHM],
-            # Time is checked below against `now`; Prosody ignores iat.
-            options={
-                "verify_exp": False,
-                "verify_nbf": False,
-                "verify_iat": False,
-                "verify_aud": False,
-                "verify_iss": False,
-            },
-        )
-    except jwt.InvalidSignatureError as error:
-        raise RoomTokenError("Invalid signature") from error
-    except jwt.InvalidTokenError as error:
-        raise RoomTokenError(f"Invalid token: {error}") from error
-
-    moment = _timestamp(now or datetime.now(UTC), "now")
-    for claim in ("exp", "nbf"):
-        # Prosody takes a token without them as valid forever; none of ours lacks them.
-        if claim not in claims:
-            raise RoomTokenError(f"'{claim}' claim is missing")
-        value = claims[claim]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise RoomTokenError(f"{claim} must be number")
-    if moment >= claims["exp"]:
-        raise RoomTokenError("Not acceptable by exp")
-    if moment < claims["nbf"]:
-        raise RoomTokenError("Not acceptable by nbf")
-    if claims.get("iss") != app_id:
-        raise RoomTokenError("Invalid issuer ('iss' claim)")
-    if "room" not in claims:
-        raise RoomTokenError("'room' claim is missing")
-    if claims.get("aud") != AUDIENCE:
-        raise RoomTokenError("Invalid audience ('aud' claim)")
-    # Room addresses are lower case in Prosody; it lower-cases the claim to compare.
-    claimed_room = claims["room"]
-    if not isinstance(claimed_room, str) or (
-        claimed_room != "*" and claimed_room.lower() != room_name.lower()
-    ):
-        raise RoomTokenError("Token is not for this room ('room' claim)")
-    claimed_domain = claims.get("sub")
-    if not isinstance(claimed_domain, str) or (
-        claimed_domain != "*" and claimed_domain.lower() != domain.lower()
-    ):
-        raise RoomTokenError("Token is not for this domain ('sub' claim)")
-    return claims

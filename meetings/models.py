@@ -24,19 +24,6 @@ PARTICIPANT_LIMIT_MAX = 1000
 MAX_YEARS_AHEAD = 5
 
 
-class MeetingQuerySet(models.QuerySet):
-    def upcoming(self, now=None):
-        """Active, or scheduled and not yet over."""
-        now = now or timezone.now()
-        return self.filter(
-            Q(status=Meeting.Status.ACTIVE) | Q(status=Meeting.Status.SCHEDULED, ends_at__gt=now)
-        )
-
-    def past(self, now=None):
-        now = now or timezone.now()
-        return self.filter(Meeting.past_condition(now))
-
-
 class Meeting(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -107,8 +94,6 @@ class Meeting(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at"]

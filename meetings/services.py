@@ -24,13 +24,13 @@ __all__ = ["RoomSettings", "TransitionError"]
 class RoomSettings:
     """How the room treats attendees (moderators are never held back or muted)."""
 
+    provider: str = "jitsi"
+    external_url: str = ""
     waiting_room: bool = False
     join_before_host: bool = True
     mute_on_join: bool = False
     participant_limit: int | None = None
     allow_name_change: bool = True
-    provider: str = "jitsi"
-    external_url: str = ""
 
 
 # A 9-digit ID space holds 900 million meetings; a collision is rare, ten in a row is a bug.
@@ -46,14 +46,10 @@ def _save_with_fresh(meeting: Meeting, field: str, draw: Callable[[], object]) -
                 meeting.save()
             return
         except IntegrityError:
-            if attempt == _GENERATION_ATTEMPTS - 1 or not _collides(meeting, field):
+            value = getattr(meeting, field)
+            taken = Meeting.objects.filter(**{field: value}).exclude(pk=meeting.pk).exists()
+            if attempt == _GENERATION_ATTEMPTS - 1 or not taken:
                 raise
-
-
-def _collides(meeting: Meeting, field: str) -> bool:
-    return (
-        Meeting.objects.filter(**{field: getattr(meeting, field)}).exclude(pk=meeting.pk).exists()
-    )
 
 
 def latest_start(now: datetime | None = None) -> datetime:
@@ -74,6 +70,14 @@ def check_start_in_range(starts_at: datetime) -> None:
     if starts_at > latest_start():
         message = f"Pick a start within the next {MAX_YEARS_AHEAD} years."
         raise ValidationError({"starts_at": ValidationError(message, code="too_far_ahead")})
+
+
+def check_editable(meeting: Meeting) -> None:
+    """Refuse to edit a meeting that has started, ended or been cancelled."""
+    if not meeting.is_editable:
+        raise TransitionError(
+            f"This meeting is {meeting.get_status_display().lower()} and can no longer be edited."
+        )
 
 
 def meeting_create(
@@ -215,10 +219,7 @@ def _meeting_update(
     notify: bool,
 ) -> Meeting:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if not meeting.is_editable:
-        raise TransitionError(
-            f"This meeting is {meeting.get_status_display().lower()} and can no longer be edited."
-        )
+    check_editable(meeting)
     changed = {name for name, value in changes.items() if getattr(meeting, name) != value}
     for name, value in changes.items():
         setattr(meeting, name, value)

@@ -1,10 +1,4 @@
-"""The meetings' limits: passcode guesses and failed meeting lookups.
-
-They are counted by the site's limiter (meetings_site/limits.py). A passcode
-guess is reserved before the passcode is compared and given back when it was
-right; a meeting lookup is counted only once it has failed. Either way only
-failures count.
-"""
+"""The meetings' limits, counted by meetings_site/limits.py: passcode guesses, failed lookups."""
 
 import math
 from datetime import timedelta

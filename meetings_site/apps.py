@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class SiteConfig(AppConfig):
-    """The project's shared parts: system checks, encryption, CSV cells, storage, attempt limits."""
+    """The project's shared parts: system checks, encryption, CSV cells, attempt limits."""
 
     name = "meetings_site"
     verbose_name = "Site"

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings import joining, selectors, services
@@ -63,44 +62,7 @@ def meeting_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_create(request):
-    form = MeetingForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            meeting = services.meeting_create(
-                host=request.user,
-                title=data["title"],
-                description=data["description"],
-                starts_at=data["starts_at"],
-                duration=data["duration"],
-                timezone_name=data["timezone"],
-                passcode=data["passcode"] or None,
-                room=form.room_settings(),
-            )
-        except ValidationError as error:
-            return _service_refused(request, form, None, error)
-        except MeetError as error:
-            return _provider_failed(request, form, None, error)
-        messages.success(request, "Your meeting is scheduled.")
-        return redirect(reverse("meetings:detail", args=[meeting.meeting_id]) + "?created=1")
-    return render(
-        request, "meetings/form.html", {"form": form, "meeting": None}, status=_form_status(form)
-    )
-
-
-def _service_refused(request, form, meeting: Meeting | None, error: ValidationError):
-    """The form again with the service's reasons (a start on the date field): 400, nothing saved."""
-    reasons = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-    for field, messages_ in reasons.items():
-        field = "date" if field == "starts_at" else field
-        form.add_error(field if field in form.fields else None, messages_)
-    return render(request, "meetings/form.html", {"form": form, "meeting": meeting}, status=400)
-
-
-def _provider_failed(request, form, meeting: Meeting | None, error: MeetError):
-    """The form again, with Google's refusal on the provider field: 502, nothing saved."""
-    form.add_error("provider", str(error))
-    return render(request, "meetings/form.html", {"form": form, "meeting": meeting}, status=502)
+    return _meeting_form(request, None)
 
 
 @login_required
@@ -155,43 +117,48 @@ def _host_detail(request, meeting: Meeting, *, status: int = 200):
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request, meeting_id: int):
     meeting = get_manageable_meeting(request, meeting_id)
-    if not meeting.is_editable:
-        return _refuse(
-            request,
-            meeting,
-            f"This meeting is {meeting.get_status_display().lower()} and can no longer be edited.",
-        )
+    try:
+        services.check_editable(meeting)
+    except services.TransitionError as error:
+        return _refuse(request, meeting, str(error))
+    return _meeting_form(request, meeting)
+
+
+def _meeting_form(request, meeting: Meeting | None):
+    """The form of a new meeting or of `meeting`, saved by the service or shown with the reasons.
+
+    A service's refusal shows on the form (a start on the date field) with 400;
+    Google's on the provider field with 502. Nothing is saved either way.
+    """
     form = MeetingForm(request.POST or None, instance=meeting, user=request.user)
+    status = 400 if form.is_bound else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        names = ("title", "description", "starts_at", "duration", "passcode")
+        values = {name: data[name] for name in names}
+        values.update(timezone_name=data["timezone"], room=form.room_settings())
         try:
-            services.meeting_update(
-                meeting=meeting,
-                title=data["title"],
-                description=data["description"],
-                starts_at=data["starts_at"],
-                duration=data["duration"],
-                timezone_name=data["timezone"],
-                passcode=data["passcode"],
-                room=form.room_settings(),
-                notify=data["notify"],
-            )
+            if meeting is None:
+                saved = services.meeting_create(host=request.user, **values)
+            else:
+                saved = services.meeting_update(meeting=meeting, notify=data["notify"], **values)
         except services.TransitionError as error:
             return _refuse(request, meeting, str(error))
         except ValidationError as error:
-            return _service_refused(request, form, meeting, error)
+            reasons = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+            for field, messages_ in reasons.items():
+                field = "date" if field == "starts_at" else field
+                form.add_error(field if field in form.fields else None, messages_)
         except MeetError as error:
-            return _provider_failed(request, form, meeting, error)
-        messages.success(request, "The meeting was updated.")
-        return redirect(meeting)
-    return render(
-        request, "meetings/form.html", {"form": form, "meeting": meeting}, status=_form_status(form)
-    )
-
-
-def _form_status(form) -> int:
-    """400 for a form sent back with errors, 200 for a fresh one."""
-    return 400 if form.is_bound else 200
+            form.add_error("provider", str(error))
+            status = 502
+        else:
+            if meeting is not None:
+                messages.success(request, "The meeting was updated.")
+                return redirect(saved)
+            messages.success(request, "Your meeting is scheduled.")
+            return redirect(saved.get_absolute_url() + "?created=1")
+    return render(request, "meetings/form.html", {"form": form, "meeting": meeting}, status=status)
 
 
 def _refuse(request, meeting: Meeting, message: str):

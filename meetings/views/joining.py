@@ -80,19 +80,17 @@ def join_share_link(request, token: str):
 
     initial = {"name": request.user.display_name} if request.user.is_authenticated else {}
     form = JoinNameForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        if form.is_valid():
-            result = joining.share_link_join(
-                meeting=meeting,
-                display_name=form.cleaned_data["name"],
-                user=request.user,
-                session=request.session,
-            )
-            return entry_response(request, result)
-        return render(
-            request, "meetings/share_link.html", {"meeting": meeting, "form": form}, status=400
+    if request.method == "POST" and form.is_valid():
+        result = joining.share_link_join(
+            meeting=meeting,
+            display_name=form.cleaned_data["name"],
+            user=request.user,
+            session=request.session,
         )
-    return render(request, "meetings/share_link.html", {"meeting": meeting, "form": form})
+        return entry_response(request, result)
+    status = 400 if request.method == "POST" else 200
+    context = {"meeting": meeting, "form": form}
+    return render(request, "meetings/share_link.html", context, status=status)
 
 
 @never_cache

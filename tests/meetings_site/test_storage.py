@@ -1,15 +1,14 @@
 import json
 
 import pytest
-
-from meetings_site.storage import StaticFilesStorage
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
 @pytest.fixture
 def storage(tmp_path):
     manifest = {"version": "1.1", "paths": {"css/app.css": "css/app.0123abcd.css"}, "hash": "x"}
     (tmp_path / "staticfiles.json").write_text(json.dumps(manifest))
-    return StaticFilesStorage(location=tmp_path, base_url="/static/")
+    return CompressedManifestStaticFilesStorage(location=tmp_path, base_url="/static/")
 
 
 def test_a_file_has_its_hashed_url_each_time(storage, settings):
