@@ -41,7 +41,8 @@ class Meeting(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
         ACTIVE = "active", "In progress"
-        ENDED = "ended", "Ended"
+        # Stored as "ended"; shown in the product's words.
+        ENDED = "ended", "Completed"
         CANCELLED = "cancelled", "Cancelled"
 
     host = models.ForeignKey(

@@ -175,4 +175,5 @@ def test_meeting_filter_renders_a_labelled_search_box_and_status_menu():
     search, status = str(form["q"]), str(form["status"])
     assert 'type="search"' in search and 'aria-label="Search by title"' in search
     assert 'value="budget"' in search and 'maxlength="100"' in search
-    assert 'aria-label="Status"' in status and '<option value="ended" selected>' in status
+    assert 'aria-label="Status"' in status
+    assert '<option value="ended" selected>Completed</option>' in status

@@ -181,7 +181,7 @@ def test_starting_an_ended_meeting_is_refused_and_records_nothing(meeting, user)
     meeting = _close(meeting, "ended")
     result = joining.host_start(meeting=meeting, user=user, session={})
     assert result.outcome == Outcome.CLOSED
-    assert result.message == "This meeting is ended and cannot be started."
+    assert result.message == "This meeting is completed and cannot be started."
     assert not Attendance.objects.exists()
 
 

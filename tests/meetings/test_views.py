@@ -131,6 +131,23 @@ def test_status_filter_and_title_search(host_client, user):
     assert "Budget planning" not in page and "Retro" not in page
 
 
+def test_statuses_read_scheduled_in_progress_completed_and_cancelled(host_client, user):
+    for status in Meeting.Status.values:
+        MeetingFactory(host=user, title=f"Status {status}", status=status)
+    page = host_client.get(reverse("meetings:list"), {"when": "all"}).text
+    badges = ["Scheduled</span>", "In progress</span>", "Completed</span>", "Cancelled</span>"]
+    assert all(badge in page for badge in badges)
+    assert ">Completed</option>" in page and "Ended" not in page
+
+
+def test_a_completed_meeting_page_says_completed(host_client, user):
+    ended_at = timezone.now() - timedelta(hours=1)
+    meeting = MeetingFactory(host=user, status=Meeting.Status.ENDED, ended_at=ended_at)
+    page = host_client.get(_url("detail", meeting)).text
+    assert '<span class="badge status-ended">Completed</span>' in page
+    assert "<dt>Completed</dt>" in page and "Ended" not in page
+
+
 def test_list_paginates(host_client, user):
     MeetingFactory.create_batch(25, host=user)
     first = host_client.get(reverse("meetings:list"))
@@ -545,7 +562,7 @@ def test_edit_of_an_ended_meeting_is_refused_clearly(host_client, user):
     meeting = MeetingFactory(host=user, status=Meeting.Status.ENDED)
     response = host_client.get(_url("edit", meeting))
     assert response.status_code == 409
-    assert "This meeting is ended and can no longer be edited." in response.text
+    assert "This meeting is completed and can no longer be edited." in response.text
 
 
 def test_start_opens_the_room_and_end_closes_it(host_client, meeting):
