@@ -60,6 +60,8 @@ class Meeting(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Completed without ever being started: nobody opened it before it ended by itself.
+    no_show = models.BooleanField("no-show", default=False)
 
     # The calendar event's UID, stable for the meeting's life, and the RFC 5545
     # SEQUENCE, raised on every change that calendars must pick up.
@@ -129,6 +131,11 @@ class Meeting(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["scheduled", "active", "ended", "cancelled"]),
                 name="meeting_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(no_show=False) | Q(status="ended"),
+                name="meeting_no_show_is_completed",
+                violation_error_message="Only a completed meeting can be a no-show.",
             ),
             models.CheckConstraint(
                 condition=~Q(provider="external") | Q(external_url__startswith="https://"),

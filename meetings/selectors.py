@@ -28,6 +28,7 @@ LIST_FIELDS = (
     "starts_at",
     "duration",
     "status",
+    "no_show",
     "invitation_token",
     "host__first_name",
     "host__last_name",

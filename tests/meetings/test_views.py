@@ -148,6 +148,20 @@ def test_a_completed_meeting_page_says_completed(host_client, user):
     assert "<dt>Completed</dt>" in page and "Ended" not in page
 
 
+def test_the_host_sees_a_no_show_as_completed_no_show(host_client, user, guest_client):
+    meeting = MeetingFactory(host=user, title="Nobody came", status="ended", no_show=True)
+    page = host_client.get(_url("detail", meeting)).text
+    assert "Completed · no-show</span>" in page
+    assert "Completed · no-show</span>" in _list(host_client, when="past")
+
+
+def test_an_invitee_sees_a_no_show_as_completed(guest_client, meeting):
+    Meeting.objects.filter(pk=meeting.pk).update(status="ended", no_show=True)
+    assert "no-show" not in guest_client.get(_url("detail", meeting)).text
+    page = _list(guest_client, when="past")
+    assert "Weekly sync" in page and "Completed</span>" in page and "no-show" not in page
+
+
 def test_list_paginates(host_client, user):
     MeetingFactory.create_batch(25, host=user)
     first = host_client.get(reverse("meetings:list"))
