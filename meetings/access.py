@@ -62,6 +62,14 @@ def can_manage(user, meeting: Meeting) -> bool:
     return user.is_authenticated and (meeting.host_id == user.pk or user.is_staff)
 
 
+def can_keep_notes(user, meeting: Meeting) -> bool:
+    """Who reads and writes the meeting's private notes: its managers and co-hosts."""
+    if can_manage(user, meeting):
+        return True
+    invitation = live_invitation(user, meeting)
+    return invitation is not None and invitation.is_moderator
+
+
 def live_invitation(user, meeting: Meeting):
     """The user's own live invitation to the meeting, if any."""
     if not user.is_authenticated:

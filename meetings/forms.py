@@ -15,6 +15,7 @@ from meetings.models import (
     DURATION_MAX,
     DURATION_MIN,
     MAX_YEARS_AHEAD,
+    NOTES_MAX_LENGTH,
     PARTICIPANT_LIMIT_MAX,
     PARTICIPANT_LIMIT_MIN,
     Meeting,
@@ -340,3 +341,26 @@ class InvitationSearchForm(forms.Form):
         required=False,
         widget=forms.SearchInput(attrs={"placeholder": "Name or email"}),
     )
+
+
+class MeetingNotesForm(forms.Form):
+    notes = forms.CharField(
+        label="Private notes",
+        required=False,
+        help_text=(
+            f"Only the host and co-hosts see these; invitees never do. "
+            f"Up to {NOTES_MAX_LENGTH:,} characters."
+        ),
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": NOTES_MAX_LENGTH}),
+    )
+
+    def clean_notes(self) -> str:
+        # Browsers send each line break as CRLF but count it as one character.
+        notes = self.cleaned_data["notes"].replace("\r\n", "\n")
+        if len(notes) > NOTES_MAX_LENGTH:
+            raise forms.ValidationError(
+                f"Keep the notes to {NOTES_MAX_LENGTH:,} characters or fewer "
+                f"(these have {len(notes):,}).",
+                code="max_length",
+            )
+        return notes

@@ -19,6 +19,7 @@ DURATION_MIN = 15
 DURATION_MAX = 480
 PARTICIPANT_LIMIT_MIN = 2
 PARTICIPANT_LIMIT_MAX = 1000
+NOTES_MAX_LENGTH = 10_000
 # How far ahead a meeting may start: later times overflow date arithmetic near
 # year 9999, and no real meeting is planned that far out.
 MAX_YEARS_AHEAD = 5
@@ -62,6 +63,8 @@ class Meeting(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # Completed without ever being started: nobody opened it before it ended by itself.
     no_show = models.BooleanField("no-show", default=False)
+    # The host's and co-hosts' own notes: never shown to invitees, mailed or put in calendars.
+    host_notes = models.TextField("private notes", blank=True, max_length=NOTES_MAX_LENGTH)
 
     # The calendar event's UID, stable for the meeting's life, and the RFC 5545
     # SEQUENCE, raised on every change that calendars must pick up.

@@ -16,7 +16,7 @@ from meetings import attendance as attendance_services
 from meetings import credentials, google_meet
 from meetings import tasks as meetings_tasks
 from meetings.exceptions import TransitionError
-from meetings.models import MAX_YEARS_AHEAD, Meeting
+from meetings.models import MAX_YEARS_AHEAD, NOTES_MAX_LENGTH, Meeting
 
 __all__ = ["RoomSettings", "TransitionError"]
 
@@ -287,6 +287,19 @@ def meeting_cancel(*, meeting: Meeting) -> Meeting:
     invitation_services.invitations_notify_cancel(meeting=meeting)
     # The Meet goes from the host's calendar; the meeting keeps the event's ID as a record.
     _forget_event(meeting.host, meeting.google_event_id)
+    return meeting
+
+
+@transaction.atomic
+def meeting_notes_update(*, meeting: Meeting, notes: str) -> Meeting:
+    """Keep the host's private notes; nothing else of the meeting changes, whatever its status."""
+    if len(notes) > NOTES_MAX_LENGTH:
+        raise ValidationError(
+            {"host_notes": f"Keep the notes to {NOTES_MAX_LENGTH:,} characters or fewer."}
+        )
+    meeting.host_notes = notes
+    meeting.updated_at = timezone.now()
+    Meeting.objects.filter(pk=meeting.pk).update(host_notes=notes, updated_at=meeting.updated_at)
     return meeting
 
 

@@ -2,6 +2,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -202,3 +203,20 @@ def test_the_search_for_overdue_meetings_reads_only_open_meetings():
         cursor.execute(f"EXPLAIN (FORMAT JSON) {search}")
         plan = json.dumps(cursor.fetchone()[0])
     assert "meeting_open_by_end_idx" in plan
+
+
+def test_notes_change_nothing_else_of_the_meeting(meeting):
+    before = Meeting.objects.values().get(pk=meeting.pk)
+    services.meeting_notes_update(meeting=meeting, notes="Agenda ideas")
+    after = Meeting.objects.values().get(pk=meeting.pk)
+    assert after.pop("host_notes") == "Agenda ideas"
+    assert after.pop("updated_at") >= before.pop("updated_at")
+    before.pop("host_notes")
+    assert after == before
+
+
+def test_notes_over_the_limit_are_refused_by_the_service_too(meeting):
+    with pytest.raises(ValidationError, match="10,000 characters"):
+        services.meeting_notes_update(meeting=meeting, notes="n" * 10_001)
+    meeting.refresh_from_db()
+    assert meeting.host_notes == ""

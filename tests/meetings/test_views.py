@@ -148,7 +148,7 @@ def test_a_completed_meeting_page_says_completed(host_client, user):
     assert "<dt>Completed</dt>" in page and "Ended" not in page
 
 
-def test_the_host_sees_a_no_show_as_completed_no_show(host_client, user, guest_client):
+def test_the_host_sees_a_no_show_as_completed_no_show(host_client, user):
     meeting = MeetingFactory(host=user, title="Nobody came", status="ended", no_show=True)
     page = host_client.get(_url("detail", meeting)).text
     assert "Completed · no-show</span>" in page
@@ -689,3 +689,110 @@ def test_the_built_in_room_ignores_a_stray_link(host_client):
         _form_data(provider="jitsi", external_url="https://zoom.example.com/j/1"),
     )
     assert Meeting.objects.get().external_url == ""
+
+
+# Private notes
+
+
+def _notes(client, meeting, notes, **extra):
+    return client.post(_url("notes", meeting), {"notes": notes}, **extra)
+
+
+def _co_host_client(meeting, role=Invitation.Role.MODERATOR) -> Client:
+    invitee = UserFactory()
+    Invitation.objects.create(meeting=meeting, user=invitee, email=invitee.email, role=role)
+    browser = Client()
+    browser.force_login(invitee)
+    return browser
+
+
+def test_the_host_adds_private_notes_and_edits_them_later(host_client, meeting):
+    page = host_client.get(_url("detail", meeting)).text
+    assert 'id="notes"' in page and 'maxlength="10000"' in page
+    response = _notes(host_client, meeting, "Ask about the budget\r\nFollow up on Friday")
+    assert response.status_code == 302
+    assert response["Location"] == _url("detail", meeting) + "#notes"
+    meeting.refresh_from_db()
+    assert meeting.host_notes == "Ask about the budget\nFollow up on Friday"
+    page = host_client.get(response["Location"]).text
+    assert "Your notes are saved." in page and "Follow up on Friday</textarea>" in page
+    _notes(host_client, meeting, "Budget agreed.")
+    meeting.refresh_from_db()
+    assert meeting.host_notes == "Budget agreed."
+    _notes(host_client, meeting, "")
+    meeting.refresh_from_db()
+    assert meeting.host_notes == ""
+
+
+@pytest.mark.parametrize("status", ["ended", "cancelled"])
+def test_notes_can_be_kept_after_the_meeting(host_client, meeting, status):
+    Meeting.objects.filter(pk=meeting.pk).update(status=status)
+    assert _notes(host_client, meeting, "Went well.").status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.host_notes == "Went well." and meeting.status == status
+
+
+def test_notes_of_10000_characters_are_kept_line_breaks_counting_once(host_client, meeting):
+    notes = "\r\n".join(["x" * 99] * 100)  # 9,900 characters and 99 line breaks
+    assert _notes(host_client, meeting, notes).status_code == 302
+    meeting.refresh_from_db()
+    assert len(meeting.host_notes) == 9_999
+
+
+def test_notes_over_the_limit_are_refused_and_change_nothing(host_client, meeting):
+    Meeting.objects.filter(pk=meeting.pk).update(host_notes="Keep me")
+    before = Meeting.objects.values().get(pk=meeting.pk)
+    response = _notes(host_client, meeting, "y" * 10_001)
+    assert response.status_code == 400
+    assert "Keep the notes to 10,000 characters or fewer (these have 10,001)." in response.text
+    # What was typed is given back, so nothing is lost.
+    assert "y" * 10_001 + "</textarea>" in response.text
+    assert Meeting.objects.values().get(pk=meeting.pk) == before
+
+
+def test_a_co_host_reads_and_writes_the_notes(meeting):
+    Meeting.objects.filter(pk=meeting.pk).update(host_notes="From the host")
+    co_host = _co_host_client(meeting)
+    assert "From the host</textarea>" in co_host.get(_url("detail", meeting)).text
+    assert _notes(co_host, meeting, "From the co-host").status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.host_notes == "From the co-host"
+    response = _notes(co_host, meeting, "z" * 10_001)
+    assert response.status_code == 400 and "10,000 characters" in response.text
+
+
+def test_an_invitee_never_sees_the_notes_and_cannot_write_them(meeting, guest_client):
+    Meeting.objects.filter(pk=meeting.pk).update(host_notes="Private: hire Grace")
+    page = guest_client.get(_url("detail", meeting)).text
+    assert "hire Grace" not in page and 'id="notes"' not in page
+    share = Client().get(reverse("join:share", args=[meeting.invitation_token])).text
+    assert "hire Grace" not in share
+    ics = guest_client.get(reverse("invitations:calendar", args=[meeting.meeting_id]))
+    assert b"hire Grace" not in ics.content
+    response = _notes(guest_client, meeting, "Overwritten")
+    assert response.status_code == 403
+    assert "You don&#x27;t have permission to access this meeting" in response.text
+    meeting.refresh_from_db()
+    assert meeting.host_notes == "Private: hire Grace"
+
+
+def test_someone_else_cannot_write_notes(client, meeting):
+    client.force_login(UserFactory())
+    assert _notes(client, meeting, "Hello").status_code == 403
+    assert _notes(Client(), meeting, "Hello").status_code == 302  # to the log-in page
+    meeting.refresh_from_db()
+    assert meeting.host_notes == ""
+
+
+def test_notes_of_an_unknown_meeting_are_not_found(host_client):
+    response = host_client.post(reverse("meetings:notes", args=[123_456_789]), {"notes": "x"})
+    assert response.status_code == 404
+
+
+def test_notes_are_saved_only_by_a_post_with_the_csrf_token(user, meeting):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    assert _notes(browser, meeting, "Forged").status_code == 403
+    assert browser.get(_url("notes", meeting), {"notes": "By GET"}).status_code == 405
+    meeting.refresh_from_db()
+    assert meeting.host_notes == ""
