@@ -238,7 +238,7 @@ def meeting_start(request, meeting_id: int):
     """The host opens the meeting and goes in; people waiting only for the host follow."""
     meeting = get_manageable_meeting(request, meeting_id)
     result = joining.host_start(meeting=meeting, user=request.user, session=request.session)
-    if result.outcome == joining.Outcome.CLOSED:
+    if result.outcome in (joining.Outcome.CLOSED, joining.Outcome.EXPIRED):
         return _refuse(request, meeting, result.message)
     return entry_response(request, result)
 

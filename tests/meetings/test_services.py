@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from meetings import credentials, services
 from meetings.models import Attendance, Meeting
-from tests.factories import MeetingFactory, UserFactory, create_meeting
+from tests.factories import MeetingFactory, UserFactory, create_meeting, move_to_past
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,32 @@ def test_meeting_id_collision_draws_again(user, monkeypatch):
     meeting = create_meeting(user)
     assert meeting.meeting_id == 555_666_777
     assert Meeting.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "draw", "action"),
+    [
+        ("meeting_id", "new_meeting_id", lambda meeting: create_meeting(meeting.host)),
+        ("invitation_token", "new_invitation_token", services.meeting_regenerate_invitation_link),
+        ("access_token", "new_access_token", services.meeting_rotate_access_token),
+    ],
+)
+def test_credentials_of_expired_and_live_meetings_are_never_drawn_again(
+    meeting, monkeypatch, field, draw, action
+):
+    expired = move_to_past(MeetingFactory(), ended_ago=timedelta(days=365))
+    cancelled = move_to_past(MeetingFactory(), ended_ago=timedelta(days=365), status="cancelled")
+    live = MeetingFactory()
+    taken = [getattr(other, field) for other in (expired, cancelled, live)]
+    fresh = 987_654_321 if field == "meeting_id" else "a-fresh-secret"
+    draws = iter([*taken, fresh])
+    monkeypatch.setattr(credentials, draw, lambda: next(draws))
+    result = action(meeting=meeting)
+    assert getattr(result, field) == fresh
+    # The expired meetings keep theirs: their links still answer that they expired.
+    for other, value in zip((expired, cancelled, live), taken, strict=True):
+        other.refresh_from_db()
+        assert getattr(other, field) == value
 
 
 def test_start_end_lifecycle(meeting):

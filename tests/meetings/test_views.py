@@ -10,7 +10,7 @@ from invitations import services as invitation_services
 from invitations.models import Invitation
 from meetings import services
 from meetings.models import Meeting
-from tests.factories import ContactFactory, MeetingFactory, UserFactory
+from tests.factories import ContactFactory, MeetingFactory, UserFactory, move_to_past
 
 pytestmark = pytest.mark.django_db
 
@@ -589,6 +589,14 @@ def test_start_opens_the_room_and_end_closes_it(host_client, meeting):
     host_client.post(_url("end", meeting))
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.ENDED
+
+
+def test_the_host_cannot_start_a_meeting_whose_links_expired(host_client, meeting):
+    move_to_past(meeting, ended_ago=timedelta(days=31), status="scheduled")
+    response = host_client.post(_url("start", meeting))
+    assert response.status_code == 409 and "This meeting has ended." in response.text
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.SCHEDULED and not meeting.attendances.exists()
 
 
 def test_forbidden_transition_answers_409_with_a_message(host_client, meeting):
