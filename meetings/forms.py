@@ -355,6 +355,9 @@ class MeetingNotesForm(forms.Form):
     )
 
     def clean_notes(self) -> str:
+        # Empty notes are sent as an empty field; a request without it would wipe them.
+        if "notes" not in self.data:
+            raise forms.ValidationError("Send the notes to save, even if empty.", code="missing")
         # Browsers send each line break as CRLF but count it as one character.
         notes = self.cleaned_data["notes"].replace("\r\n", "\n")
         if len(notes) > NOTES_MAX_LENGTH:

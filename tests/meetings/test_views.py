@@ -758,6 +758,15 @@ def test_notes_over_the_limit_are_refused_and_change_nothing(host_client, meetin
     assert Meeting.objects.values().get(pk=meeting.pk) == before
 
 
+def test_a_post_without_the_notes_field_keeps_the_notes(host_client, meeting):
+    Meeting.objects.filter(pk=meeting.pk).update(host_notes="Keep me")
+    response = host_client.post(_url("notes", meeting), {"note": "typo in the name"})
+    assert response.status_code == 400
+    assert "Send the notes to save, even if empty." in response.text
+    meeting.refresh_from_db()
+    assert meeting.host_notes == "Keep me"
+
+
 def test_a_co_host_reads_and_writes_the_notes(meeting):
     Meeting.objects.filter(pk=meeting.pk).update(host_notes="From the host")
     co_host = _co_host_client(meeting)
