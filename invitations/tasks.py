@@ -7,6 +7,7 @@ from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from invitations import delivery, reminders
+from meetings import services as meeting_services
 
 SWEEP_INTERVAL = timedelta(minutes=1)
 
@@ -22,7 +23,8 @@ def deliver_invitations(meeting_pk: int) -> dict:
 
 @task()
 def sweep() -> dict:
-    """Every minute: the reminders that are due, and deliveries a dead worker left behind."""
+    """Every minute: the reminders that are due, deliveries a dead worker left behind, and
+    meetings left open past their end."""
     now = timezone.now()
     # The next run is queued first, so that an error below does not end the series.
     schedule_sweep(run_after=now + SWEEP_INTERVAL)
@@ -54,8 +56,14 @@ def schedule_sweep(*, run_after: datetime | None = None) -> bool:
 
 
 def run_sweep(now: datetime) -> dict:
-    """Send the reminders that are due; queue again the deliveries nobody is working on."""
+    """Send the reminders that are due; queue again the deliveries nobody is working on;
+    complete the meetings still open two hours after their end."""
+    completed = meeting_services.meetings_complete_overdue(now=now)
     recovered = delivery.recover_stuck(now)
     for meeting_pk in delivery.stranded_meetings(now):
         deliver_invitations.enqueue(meeting_pk)
-    return {"reminders": reminders.send_due_reminders(now), "recovered": recovered}
+    return {
+        "reminders": reminders.send_due_reminders(now),
+        "recovered": recovered,
+        "completed": completed,
+    }

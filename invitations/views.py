@@ -14,7 +14,7 @@ from invitations.models import Invitation
 from meetings import joining
 from meetings.access import get_manageable_meeting, live_invitation, meeting_for, member
 from meetings.forms import JoinNameForm
-from meetings.responses import closed_response, entry_response, not_found_response
+from meetings.responses import entry_response, not_found_response
 from meetings.services import TransitionError
 
 # More than the host's page shows at once (see meetings.views.hosts.INVITATIONS_PER_PAGE).
@@ -154,9 +154,9 @@ def join(request, meeting_id: int, token: str):
     invitation = tokens.find_invitation(meeting_id, token)
     if invitation is None:
         return not_found_response(request, *LINK_NOT_FOUND)
-    meeting = invitation.meeting
-    if not meeting.is_joinable:
-        return closed_response(request, meeting)
+    refused = joining.refusal(invitation.meeting)
+    if refused is not None:
+        return entry_response(request, refused, by_link=True)
     form = JoinNameForm(request.POST or None, initial={"name": invitation.display_name})
     if request.method == "POST" and form.is_valid():
         result = joining.personal_link_join(
@@ -165,11 +165,11 @@ def join(request, meeting_id: int, token: str):
             user=request.user,
             session=request.session,
         )
-        return entry_response(request, result)
+        return entry_response(request, result, by_link=True)
     return render(
         request,
         "invitations/join.html",
-        {"meeting": meeting, "form": form},
+        {"meeting": invitation.meeting, "form": form},
         status=400 if request.method == "POST" else 200,
     )
 

@@ -3,9 +3,12 @@
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from meetings import throttling
 from meetings.models import Meeting
@@ -58,8 +61,25 @@ def granted_attendance(session, meeting: Meeting):
     return meeting.attendances.filter(pk=grant.attendance_id).first()
 
 
+def links_expired(meeting: Meeting) -> bool:
+    """Whether the meeting's links stopped working: MEETING_LINKS_EXPIRE_DAYS after its
+    scheduled end. A cancelled meeting's links keep saying that it was cancelled."""
+    if meeting.status == Meeting.Status.CANCELLED:
+        return False
+    # Counted back from now: the end of a meeting near year 9999 plus days would overflow.
+    return meeting.ends_at <= timezone.now() - timedelta(days=settings.MEETING_LINKS_EXPIRE_DAYS)
+
+
 def can_manage(user, meeting: Meeting) -> bool:
     return user.is_authenticated and (meeting.host_id == user.pk or user.is_staff)
+
+
+def can_keep_notes(user, meeting: Meeting) -> bool:
+    """Who reads and writes the meeting's private notes: its managers and co-hosts."""
+    if can_manage(user, meeting):
+        return True
+    invitation = live_invitation(user, meeting)
+    return invitation is not None and invitation.is_moderator
 
 
 def live_invitation(user, meeting: Meeting):

@@ -6,7 +6,7 @@ from meetings.models import Attendance, Meeting
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
     list_display = ("title", "formatted_meeting_id", "host", "starts_at", "duration", "status")
-    list_filter = ("status", ("starts_at", admin.DateFieldListFilter), "timezone")
+    list_filter = ("status", "no_show", ("starts_at", admin.DateFieldListFilter), "timezone")
     search_fields = ("title", "meeting_id", "host__email", "host__first_name", "host__last_name")
     list_select_related = ("host",)
     date_hierarchy = "starts_at"
@@ -23,7 +23,7 @@ class MeetingAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("title", "description", "host")}),
-        ("Schedule", {"fields": ("starts_at", "duration", "timezone", "status")}),
+        ("Schedule", {"fields": ("starts_at", "duration", "timezone", "status", "no_show")}),
         ("Credentials", {"fields": ("meeting_id", "passcode", "invitation_token", "access_token")}),
         (
             "History",

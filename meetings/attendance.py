@@ -110,3 +110,10 @@ def attendance_leave(*, attendance: Attendance) -> None:
 def attendance_close(*, meeting: Meeting, at) -> int:
     """The meeting is over: whoever is still in the room, or waiting, left at `at`."""
     return Attendance.objects.filter(meeting=meeting, left_at__isnull=True).update(left_at=at)
+
+
+def attendance_close_many(*, meeting_pks: list[int], at) -> int:
+    """Meetings completed together: whoever is still in one of them, or waiting, left at `at`."""
+    return Attendance.objects.filter(meeting_id__in=meeting_pks, left_at__isnull=True).update(
+        left_at=at
+    )

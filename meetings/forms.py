@@ -17,6 +17,7 @@ from meetings.models import (
     DURATION_MAX,
     DURATION_MIN,
     MAX_YEARS_AHEAD,
+    NOTES_MAX_LENGTH,
     PARTICIPANT_LIMIT_MAX,
     PARTICIPANT_LIMIT_MIN,
     Meeting,
@@ -330,3 +331,29 @@ class InvitationSearchForm(forms.Form):
         required=False,
         widget=forms.SearchInput(attrs={"placeholder": "Name or email"}),
     )
+
+
+class MeetingNotesForm(forms.Form):
+    notes = forms.CharField(
+        label="Private notes",
+        required=False,
+        help_text=(
+            f"Only the host and co-hosts see these; invitees never do. "
+            f"Up to {NOTES_MAX_LENGTH:,} characters."
+        ),
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": NOTES_MAX_LENGTH}),
+    )
+
+    def clean_notes(self) -> str:
+        # Empty notes are sent as an empty field; a request without it would wipe them.
+        if "notes" not in self.data:
+            raise forms.ValidationError("Send the notes to save, even if empty.", code="missing")
+        # Browsers send each line break as CRLF but count it as one character.
+        notes = self.cleaned_data["notes"].replace("\r\n", "\n")
+        if len(notes) > NOTES_MAX_LENGTH:
+            raise forms.ValidationError(
+                f"Keep the notes to {NOTES_MAX_LENGTH:,} characters or fewer "
+                f"(these have {len(notes):,}).",
+                code="max_length",
+            )
+        return notes

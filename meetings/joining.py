@@ -21,6 +21,7 @@ from meetings.access import (
     can_manage,
     grant_room,
     granted_attendance,
+    links_expired,
     live_invitation,
     meeting_by_id,
 )
@@ -34,6 +35,7 @@ class Outcome(enum.StrEnum):
     WAITING = "waiting"  # recorded, waiting for the host
     FULL = "full"  # refused: the participant limit is reached
     CLOSED = "closed"  # refused: cancelled or ended (or, for a start, not startable)
+    EXPIRED = "expired"  # refused: its links expired, some days after its end
     NOT_FOUND = "not_found"  # no meeting has this ID
     WRONG_PASSCODE = "wrong_passcode"
     THROTTLED = "throttled"  # too many wrong passcodes: not compared at all
@@ -56,19 +58,36 @@ class JoinResult:
         return self.outcome in (Outcome.ADMITTED, Outcome.WAITING)
 
 
+ENDED = "This meeting has ended."
+
+
+def refusal(meeting: Meeting) -> JoinResult | None:
+    """Why no way leads into the meeting now, or None while it is open: its links expired
+    (access.links_expired), or it was cancelled, or it has ended. The join pages ask before
+    showing their form; every join asks again."""
+    if links_expired(meeting):
+        return JoinResult(Outcome.EXPIRED, meeting, message=ENDED)
+    if not meeting.is_joinable:
+        cancelled = meeting.status == Meeting.Status.CANCELLED
+        return JoinResult(
+            Outcome.CLOSED, meeting, message="This meeting was cancelled." if cancelled else ENDED
+        )
+    return None
+
+
 def _enter(
     *, meeting: Meeting, display_name: str, way: str, user, session, invitation
 ) -> JoinResult:
     """Record the entry, admitted or waiting, and remember it in the session. A logged-in
     user's own invitation comes along whichever way they use: it carries their role.
 
-    Every flow ends here, so that the meeting's status, the waiting room, the
-    wait for the host and the participant limit apply to every way in alike.
+    Every flow ends here, so that the meeting's status, the expiry of its links, the
+    waiting room, the wait for the host and the participant limit apply to every way
+    in alike.
     """
-    if not meeting.is_joinable:
-        cancelled = meeting.status == Meeting.Status.CANCELLED
-        message = "This meeting was cancelled." if cancelled else "This meeting has ended."
-        return JoinResult(Outcome.CLOSED, meeting, message=message)
+    refused = refusal(meeting)
+    if refused is not None:
+        return refused
     is_moderator = can_manage(user, meeting) or bool(invitation and invitation.is_moderator)
     try:
         attendance = attendance_services.attendance_join(
@@ -165,6 +184,8 @@ def member_join(*, meeting: Meeting, user, session, invitation=None) -> JoinResu
 def host_start(*, meeting: Meeting, user, session) -> JoinResult:
     """The host opens the meeting and goes in; people waiting only for the host follow.
     The caller has checked that the user manages the meeting."""
+    if links_expired(meeting):
+        return JoinResult(Outcome.EXPIRED, meeting, message=ENDED)
     try:
         meeting = services.meeting_start(meeting=meeting)
     except services.TransitionError as error:

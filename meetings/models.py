@@ -19,6 +19,7 @@ DURATION_MIN = 15
 DURATION_MAX = 480
 PARTICIPANT_LIMIT_MIN = 2
 PARTICIPANT_LIMIT_MAX = 1000
+NOTES_MAX_LENGTH = 10_000
 # How far ahead a meeting may start: later times overflow date arithmetic near
 # year 9999, and no real meeting is planned that far out.
 MAX_YEARS_AHEAD = 5
@@ -28,7 +29,8 @@ class Meeting(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
         ACTIVE = "active", "In progress"
-        ENDED = "ended", "Ended"
+        # Stored as "ended"; shown in the product's words.
+        ENDED = "ended", "Completed"
         CANCELLED = "cancelled", "Cancelled"
 
     host = models.ForeignKey(
@@ -46,6 +48,10 @@ class Meeting(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Completed without ever being started: nobody opened it before it ended by itself.
+    no_show = models.BooleanField("no-show", default=False)
+    # The host's and co-hosts' own notes: never shown to invitees, mailed or put in calendars.
+    host_notes = models.TextField("private notes", blank=True, max_length=NOTES_MAX_LENGTH)
 
     # The calendar event's UID, stable for the meeting's life, and the RFC 5545
     # SEQUENCE, raised on every change that calendars must pick up.
@@ -115,6 +121,11 @@ class Meeting(models.Model):
                 name="meeting_status_valid",
             ),
             models.CheckConstraint(
+                condition=Q(no_show=False) | Q(status="ended"),
+                name="meeting_no_show_is_completed",
+                violation_error_message="Only a completed meeting can be a no-show.",
+            ),
+            models.CheckConstraint(
                 condition=~Q(provider="external") | Q(external_url__startswith="https://"),
                 name="meeting_external_provider_has_https_link",
             ),
@@ -131,7 +142,18 @@ class Meeting(models.Model):
                 name="meeting_participant_limit_range",
             ),
         ]
-        indexes = [models.Index(fields=["host", "ends_at"])]
+        indexes = [
+            models.Index(fields=["host", "ends_at"]),
+            # The sweep's search for meetings left open past their end. It holds open
+            # meetings only, so it stays small however many are over. An open meeting is
+            # never a no-show; naming that too keeps the list's queries of open meetings,
+            # which do not say it, from reading the whole index in place of their own.
+            models.Index(
+                fields=["ends_at"],
+                condition=Q(status__in=["scheduled", "active"], no_show=False),
+                name="meeting_open_by_end_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.formatted_meeting_id})"

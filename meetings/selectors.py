@@ -34,6 +34,7 @@ LIST_FIELDS = (
     "duration",
     "status",
     "started_at",
+    "no_show",
     "invitation_token",
     "host__first_name",
     "host__last_name",

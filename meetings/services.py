@@ -3,10 +3,11 @@
 import copy
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -15,7 +16,7 @@ from meetings import attendance as attendance_services
 from meetings import credentials, google_meet
 from meetings import tasks as meetings_tasks
 from meetings.exceptions import TransitionError
-from meetings.models import MAX_YEARS_AHEAD, Meeting
+from meetings.models import MAX_YEARS_AHEAD, NOTES_MAX_LENGTH, Meeting
 
 __all__ = ["RoomSettings", "TransitionError"]
 
@@ -291,6 +292,19 @@ def meeting_cancel(*, meeting: Meeting) -> Meeting:
 
 
 @transaction.atomic
+def meeting_notes_update(*, meeting: Meeting, notes: str) -> Meeting:
+    """Keep the host's private notes; nothing else of the meeting changes, whatever its status."""
+    if len(notes) > NOTES_MAX_LENGTH:
+        raise ValidationError(
+            {"host_notes": f"Keep the notes to {NOTES_MAX_LENGTH:,} characters or fewer."}
+        )
+    meeting.host_notes = notes
+    meeting.updated_at = timezone.now()
+    Meeting.objects.filter(pk=meeting.pk).update(host_notes=notes, updated_at=meeting.updated_at)
+    return meeting
+
+
+@transaction.atomic
 def meeting_regenerate_invitation_link(*, meeting: Meeting) -> Meeting:
     """Replace the share link's secret: the old link answers 'not found' from now on."""
     meeting = _transition(
@@ -308,3 +322,45 @@ def meeting_rotate_access_token(*, meeting: Meeting) -> Meeting:
     )
     _save_with_fresh(meeting, "access_token", credentials.new_access_token)
     return meeting
+
+
+# How long after its scheduled end a meeting still open is over, whether or not anyone ended it.
+COMPLETE_AFTER = timedelta(hours=2)
+# Most meetings one run completes: a backlog (a worker stopped for days) drains run by run.
+COMPLETE_BATCH = 1000
+
+
+@transaction.atomic
+def meetings_complete_overdue(*, now: datetime | None = None) -> int:
+    """Complete the meetings still open COMPLETE_AFTER their scheduled end; returns how many.
+
+    One in progress ends as meeting_end ends it (everyone still in it leaves now); one never
+    started is completed at its scheduled end as a no-show. Three queries however many are
+    due, on the index of open meetings by their end. Rows a host is changing at this moment
+    are skipped (PostgreSQL), and the next run takes them: nothing waits on a lock, and a
+    meeting that starts meanwhile is never marked a no-show. Cancelled and completed
+    meetings are never due, so a second run changes nothing.
+    """
+    now = now or timezone.now()
+    due = list(
+        Meeting.objects.select_for_update(skip_locked=True)
+        .filter(
+            status__in=[Meeting.Status.SCHEDULED, Meeting.Status.ACTIVE],
+            no_show=False,  # always, for open meetings: the index's condition says it
+            ends_at__lte=now - COMPLETE_AFTER,
+        )
+        .order_by("ends_at")
+        .values_list("pk", flat=True)[:COMPLETE_BATCH]
+    )
+    if not due:
+        return 0
+    attendance_services.attendance_close_many(meeting_pks=due, at=now)
+    started = When(status=Meeting.Status.ACTIVE, then=Value(now))
+    never_started = When(status=Meeting.Status.SCHEDULED, then=Value(True))
+    # Each SET reads the row as it was: the status before this UPDATE decides.
+    return Meeting.objects.filter(pk__in=due).update(
+        status=Meeting.Status.ENDED,
+        ended_at=Case(started, default=F("ends_at")),
+        no_show=Case(never_started, default=Value(False)),
+        updated_at=now,
+    )

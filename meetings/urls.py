@@ -11,6 +11,7 @@ urlpatterns = [
     path("now/", dashboard.start_now, name="start_now"),
     path("<meeting_id:meeting_id>/", hosts.meeting_detail, name="detail"),
     path("<meeting_id:meeting_id>/edit/", hosts.meeting_edit, name="edit"),
+    path("<meeting_id:meeting_id>/notes/", hosts.meeting_notes, name="notes"),
     path("<meeting_id:meeting_id>/start/", hosts.meeting_start, name="start"),
     path("<meeting_id:meeting_id>/end/", hosts.meeting_end, name="end"),
     path("<meeting_id:meeting_id>/cancel/", hosts.meeting_cancel, name="cancel"),

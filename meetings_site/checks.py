@@ -66,3 +66,22 @@ def _mail_settings_enabled() -> bool:
         return MailSettings.objects.filter(enabled=True).exists()
     except DatabaseError:
         return False
+
+
+# Up to a hundred years: longer would overflow the date arithmetic, and is "never" anyway.
+LINKS_EXPIRE_DAYS_MAX = 36_500
+
+
+@register()
+def links_expire_days_in_range(app_configs, **kwargs):
+    """A negative number would close every link before its meeting ends."""
+    days = settings.MEETING_LINKS_EXPIRE_DAYS
+    if not 0 <= days <= LINKS_EXPIRE_DAYS_MAX:
+        return [
+            Error(
+                f"MEETING_LINKS_EXPIRE_DAYS is {days}; it must be 0 to {LINKS_EXPIRE_DAYS_MAX:,}.",
+                hint="Set the days after a meeting's end when its links stop working (e.g. 30).",
+                id="meetings_site.E003",
+            )
+        ]
+    return []

@@ -220,6 +220,9 @@ JITSI_DOMAIN = env.str("JITSI_DOMAIN", default=urlsplit(JITSI_BASE_URL).hostname
 # A token is valid from this many minutes before the start to as many after the end.
 JITSI_TOKEN_LEEWAY_MINUTES = env.int("JITSI_TOKEN_LEEWAY_MINUTES", default=60)
 
+# A meeting's share and personal links stop working this many days after its scheduled end.
+MEETING_LINKS_EXPIRE_DAYS = env.int("MEETING_LINKS_EXPIRE_DAYS", default=30)
+
 # Passcode guessing: failed attempts allowed per window, counted before comparing.
 PASSCODE_ATTEMPTS_PER_MEETING = env.int("PASSCODE_ATTEMPTS_PER_MEETING", default=10)
 PASSCODE_MEETING_WINDOW = env.int("PASSCODE_MEETING_WINDOW", default=15 * 60)

@@ -65,3 +65,17 @@ def create_meeting(host, **overrides) -> Meeting:
         "timezone_name": "Europe/Berlin",
     }
     return services.meeting_create(**(values | overrides))
+
+
+def move_to_past(meeting: Meeting, *, ended_ago: timedelta, status: str = "ended") -> Meeting:
+    """The meeting `ended_ago` after its scheduled end, completed then unless told otherwise."""
+    ends_at = timezone.now() - ended_ago
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=ends_at - timedelta(minutes=meeting.duration),
+        ends_at=ends_at,
+        status=status,
+        ended_at=ends_at if status == Meeting.Status.ENDED else None,
+        cancelled_at=ends_at if status == Meeting.Status.CANCELLED else None,
+    )
+    meeting.refresh_from_db()
+    return meeting

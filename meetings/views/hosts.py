@@ -10,13 +10,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from meetings import joining, selectors, services
 from meetings.access import (
+    can_keep_notes,
     can_manage,
     get_manageable_meeting,
     live_invitation,
     meeting_for,
     member,
 )
-from meetings.forms import InvitationSearchForm, MeetingFilterForm, MeetingForm
+from meetings.forms import (
+    InvitationSearchForm,
+    MeetingFilterForm,
+    MeetingForm,
+    MeetingNotesForm,
+)
 from meetings.google_meet import MeetError
 from meetings.models import Meeting
 from meetings.responses import entry_response
@@ -69,15 +75,26 @@ def meeting_create(request):
 @require_GET
 def meeting_detail(request, meeting_id: int):
     meeting = meeting_for(request, meeting_id, allowed=member)
+    return _detail(request, meeting)
+
+
+def _detail(request, meeting: Meeting, *, status: int = 200, notes_form=None):
+    """The host's page for whoever manages the meeting, else the invitee's (a co-host's
+    with the private notes)."""
     if can_manage(request.user, meeting):
-        return _host_detail(request, meeting)
+        return _host_detail(request, meeting, status=status, notes_form=notes_form)
     invitation = live_invitation(request.user, meeting)
-    return render(
-        request, "meetings/detail_invitee.html", {"meeting": meeting, "invitation": invitation}
-    )
+    context = {"meeting": meeting, "invitation": invitation}
+    if invitation.is_moderator:
+        context["notes_form"] = notes_form or _notes_form(meeting)
+    return render(request, "meetings/detail_invitee.html", context, status=status)
 
 
-def _host_detail(request, meeting: Meeting, *, status: int = 200):
+def _notes_form(meeting: Meeting) -> MeetingNotesForm:
+    return MeetingNotesForm(initial={"notes": meeting.host_notes})
+
+
+def _host_detail(request, meeting: Meeting, *, status: int = 200, notes_form=None):
     search_form = InvitationSearchForm(request.GET)
     if search_form.is_valid():
         search = search_form.cleaned_data["q"]
@@ -108,9 +125,23 @@ def _host_detail(request, meeting: Meeting, *, status: int = 200):
                 1 for entry in attendances if entry.admitted_at and not entry.left_at
             ),
             "open_share": request.GET.get("created") == "1",
+            "notes_form": notes_form or _notes_form(meeting),
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def meeting_notes(request, meeting_id: int):
+    """The host or a co-host keeps private notes on the meeting, before or after it."""
+    meeting = meeting_for(request, meeting_id, allowed=can_keep_notes)
+    form = MeetingNotesForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, meeting, status=400, notes_form=form)
+    services.meeting_notes_update(meeting=meeting, notes=form.cleaned_data["notes"])
+    messages.success(request, "Your notes are saved.")
+    return redirect(meeting.get_absolute_url() + "#notes")
 
 
 @login_required
@@ -174,7 +205,7 @@ def meeting_start(request, meeting_id: int):
     """The host opens the meeting and goes in; people waiting only for the host follow."""
     meeting = get_manageable_meeting(request, meeting_id)
     result = joining.host_start(meeting=meeting, user=request.user, session=request.session)
-    if result.outcome == joining.Outcome.CLOSED:
+    if result.outcome in (joining.Outcome.CLOSED, joining.Outcome.EXPIRED):
         return _refuse(request, meeting, result.message)
     return entry_response(request, result)
 

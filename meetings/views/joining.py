@@ -14,7 +14,7 @@ from meetings.access import NO_PERMISSION, meeting_for, member
 from meetings.credentials import parse_meeting_id
 from meetings.forms import JoinByIdForm, JoinNameForm
 from meetings.joining import Outcome
-from meetings.responses import closed_response, entry_response, json_error, not_found_response
+from meetings.responses import entry_response, json_error, not_found_response
 from meetings.views import dashboard
 from meetings_site.limits import client_address
 
@@ -75,8 +75,9 @@ def join_share_link(request, token: str):
             "Invitation link not found",
             "The link may be mistyped, or the host replaced it with a new one.",
         )
-    if not meeting.is_joinable:
-        return closed_response(request, meeting)
+    refused = joining.refusal(meeting)
+    if refused is not None:
+        return entry_response(request, refused, by_link=True)
 
     initial = {"name": request.user.display_name} if request.user.is_authenticated else {}
     form = JoinNameForm(request.POST or None, initial=initial)
@@ -87,7 +88,7 @@ def join_share_link(request, token: str):
             user=request.user,
             session=request.session,
         )
-        return entry_response(request, result)
+        return entry_response(request, result, by_link=True)
     status = 400 if request.method == "POST" else 200
     context = {"meeting": meeting, "form": form}
     return render(request, "meetings/share_link.html", context, status=status)
@@ -119,11 +120,12 @@ def meeting_link(request, raw_id: str):
         response = json_error(429, "Too many meetings not found. Try again later.")
         response["Retry-After"] = str(error.retry_after)
         return response
-    if meeting.is_joinable and not meeting.room_is_ready:
+    if joining.refusal(meeting) is None and not meeting.room_is_ready:
         return json_error(404, "The meeting has no room yet: Google is still setting up its Meet.")
     result = joining.member_join(meeting=meeting, user=request.user, session=request.session)
     if not result.entered:
-        return json_error(404, f"Meeting link not available. {result.message}")
+        status = 410 if result.outcome == Outcome.EXPIRED else 404
+        return json_error(status, f"Meeting link not available. {result.message}")
     waiting = result.outcome == Outcome.WAITING
     if waiting:
         url = settings.SITE_URL + reverse("meetings:waiting", args=[meeting.meeting_id])

@@ -78,7 +78,7 @@ def test_host_starts_the_meeting_and_ends_it_only_after_confirming(
     end_meeting.click()
     expect(page).to_have_url(f"{live_server.url}/meetings/{meeting.meeting_id}/")
     expect(page.locator(".messages")).to_have_text("The meeting has ended.")
-    expect(page.locator(".page-head .badge")).to_have_text("Ended")
+    expect(page.locator(".page-head .badge")).to_have_text("Completed")
     assert confirmations == ["End the meeting for everyone?"] * 2
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.ENDED

@@ -64,3 +64,20 @@ def test_two_series_that_started_together_become_one(due, smtp_server, run_worke
     run_worker()
     assert len(smtp_server.messages) == 2
     assert _waiting_sweeps().count() == 1
+
+
+def test_the_sweep_completes_meetings_left_open_past_their_end(user, run_worker):
+    over = timezone.now() - timedelta(hours=4)
+    never_started = MeetingFactory(host=user, starts_at=over, duration=60)
+    left_open = MeetingFactory(host=user, starts_at=over, duration=60, status="active")
+    cancelled = MeetingFactory(host=user, starts_at=over, duration=60, status="cancelled")
+    schedule_sweep()
+    run_worker()
+    (result,) = DBTaskResult.objects.filter(task_path=sweep.module_path, status="SUCCESSFUL")
+    assert result.return_value["completed"] == 2
+    never_started.refresh_from_db()
+    left_open.refresh_from_db()
+    cancelled.refresh_from_db()
+    assert (never_started.status, never_started.no_show) == ("ended", True)
+    assert (left_open.status, left_open.no_show) == ("ended", False)
+    assert cancelled.status == "cancelled"

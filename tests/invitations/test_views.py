@@ -1,3 +1,6 @@
+import html
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -6,8 +9,8 @@ from contacts.models import Contact
 from invitations import tokens
 from invitations.models import Invitation
 from meetings import services as meeting_services
-from meetings.models import Meeting
-from tests.factories import ContactFactory, MeetingFactory, UserFactory
+from meetings.models import Attendance, Meeting
+from tests.factories import ContactFactory, MeetingFactory, UserFactory, move_to_past
 
 pytestmark = pytest.mark.django_db
 
@@ -296,6 +299,32 @@ def test_personal_link_of_a_cancelled_meeting_says_so(client, meeting):
     response = client.get(_join_url(meeting, token))
     assert response.status_code == 410
     assert "This meeting was cancelled" in response.text
+
+
+def test_an_expired_personal_link_says_not_found_and_whom_to_ask(client, meeting):
+    _, token = _personal(meeting)
+    move_to_past(meeting, ended_ago=timedelta(days=30))
+    for response in (
+        client.get(_join_url(meeting, token)),
+        client.post(_join_url(meeting, token), {"name": "Linus"}),
+    ):
+        assert response.status_code == 410
+        page = html.unescape(response.text)
+        assert "<h1>Invitation link not found</h1>" in page
+        assert "“Weekly sync” ended on" in page and "and its links have expired." in page
+        assert 'ask the host, Ada Lovelace (<a href="mailto:ada@example.com">' in page
+    assert not Attendance.objects.exists()
+
+
+def test_an_invited_user_cannot_join_an_expired_meeting(client, meeting):
+    guest = UserFactory()
+    Invitation.objects.create(meeting=meeting, user=guest, email=guest.email)
+    move_to_past(meeting, ended_ago=timedelta(days=31), status="scheduled")
+    client.force_login(guest)
+    response = client.post(reverse("invitations:join_as_invitee", args=[meeting.meeting_id]))
+    assert response.status_code == 410
+    assert "<h1>This meeting has ended</h1>" in response.text
+    assert not Attendance.objects.exists()
 
 
 # RSVP

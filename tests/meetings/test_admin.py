@@ -57,3 +57,16 @@ def test_admin_is_closed_to_regular_users(client, user):
     client.force_login(user)
     response = client.get(reverse("admin:meetings_meeting_changelist"))
     assert response.status_code == 302
+
+
+def test_admin_refuses_a_no_show_that_is_not_completed_with_a_message(admin_client):
+    meeting = MeetingFactory(status="ended", no_show=True)
+    url = reverse("admin:meetings_meeting_change", args=[meeting.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data |= {"starts_at_0": meeting.starts_at.date(), "starts_at_1": "10:00", "status": "scheduled"}
+    response = admin_client.post(url, {k: v for k, v in data.items() if v is not None})
+    assert response.status_code == 200
+    assert "Only a completed meeting can be a no-show." in response.text
+    meeting.refresh_from_db()
+    assert meeting.status == "ended" and meeting.no_show

@@ -4,7 +4,13 @@ import pytest
 from django.http import QueryDict
 from django.utils import timezone
 
-from meetings.forms import JoinByIdForm, JoinNameForm, MeetingFilterForm, MeetingForm
+from meetings.forms import (
+    JoinByIdForm,
+    JoinNameForm,
+    MeetingFilterForm,
+    MeetingForm,
+    MeetingNotesForm,
+)
 
 # Validation checks the model's constraints, which asks the database.
 pytestmark = pytest.mark.django_db
@@ -175,4 +181,15 @@ def test_meeting_filter_renders_a_labelled_search_box_and_status_menu():
     search, status = str(form["q"]), str(form["status"])
     assert 'type="search"' in search and 'aria-label="Search by title"' in search
     assert 'value="budget"' in search and 'maxlength="100"' in search
-    assert 'aria-label="Status"' in status and '<option value="ended" selected>' in status
+    assert 'aria-label="Status"' in status
+    assert '<option value="ended" selected>Completed</option>' in status
+
+
+def test_notes_form_counts_a_line_break_once_and_says_the_limit():
+    form = MeetingNotesForm({"notes": "a\r\n" * 5_000})
+    assert form.is_valid() and len(form.cleaned_data["notes"]) == 9_999  # stripped at the end
+    form = MeetingNotesForm({"notes": "b" * 10_001})
+    assert form.errors["notes"] == [
+        "Keep the notes to 10,000 characters or fewer (these have 10,001)."
+    ]
+    assert "Up to 10,000 characters." in str(form["notes"].help_text)

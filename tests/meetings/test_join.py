@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.forms import JoinNameForm
-from tests.factories import MeetingFactory, UserFactory
+from meetings.models import Attendance, Meeting
+from tests.factories import MeetingFactory, UserFactory, move_to_past
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +217,82 @@ def test_ended_meeting_cannot_be_joined_by_link_or_room(client, meeting):
     assert response.status_code == 410
     assert "This meeting ended on" in response.text
     assert client.get(_room(meeting)).status_code == 410
+
+
+# Expired links
+
+
+@pytest.fixture
+def expired(meeting):
+    """The meeting completed 30 days ago, an hour early: its links expired just now."""
+    ended = timezone.now() - timedelta(days=30)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=ended - timedelta(hours=1),
+        ends_at=ended,
+        status=Meeting.Status.ENDED,
+        ended_at=ended - timedelta(hours=1),
+    )
+    meeting.refresh_from_db()
+    return meeting
+
+
+ASK_ADA = 'ask the host, Ada Lovelace (<a href="mailto:ada@example.com">ada@example.com</a>)'
+
+
+def _ended_on(meeting) -> str:
+    local = timezone.localtime(meeting.ended_at, meeting.zone)
+    return f"{local:%A}, {local.day} {local:%B %Y}, {local:%H:%M} (Europe/Berlin)"
+
+
+def test_an_expired_share_link_says_not_found_when_it_ended_and_whom_to_ask(client, expired):
+    for response in (client.get(_share(expired)), client.post(_share(expired), {"name": "Late"})):
+        assert response.status_code == 410
+        page = html.unescape(response.text)
+        assert "<h1>Invitation link not found</h1>" in page
+        assert f"“Weekly sync” ended on {_ended_on(expired)}, and its links have expired." in page
+        assert ASK_ADA in page
+    assert not Attendance.objects.exists()
+    assert client.get(_room(expired)).status_code == 302
+
+
+def test_an_expired_share_link_page_runs_one_query(client, expired, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert client.get(_share(expired)).status_code == 410
+
+
+def test_a_share_link_29_days_after_the_end_still_says_the_meeting_ended(client, meeting):
+    move_to_past(meeting, ended_ago=timedelta(days=29))
+    response = client.get(_share(meeting))
+    assert response.status_code == 410 and "This meeting ended on" in response.text
+
+
+def test_a_share_link_expires_even_if_the_meeting_was_never_completed(client, meeting):
+    move_to_past(meeting, ended_ago=timedelta(days=31), status="scheduled")
+    response = client.get(_share(meeting))
+    assert response.status_code == 410 and "Invitation link not found" in response.text
+
+
+def test_the_share_link_of_a_meeting_cancelled_long_ago_still_says_cancelled(client, meeting):
+    move_to_past(meeting, ended_ago=timedelta(days=90), status="cancelled")
+    response = client.get(_share(meeting))
+    assert response.status_code == 410 and "This meeting was cancelled on" in response.text
+
+
+def test_joining_an_expired_meeting_by_id_says_it_has_ended(client, expired):
+    data = {"meeting_id": expired.formatted_meeting_id, "passcode": "012345", "name": "Late"}
+    response = client.post(JOIN, data)
+    assert response.status_code == 410
+    page = html.unescape(response.text)
+    assert "<h1>This meeting has ended</h1>" in page and _ended_on(expired) in page
+    assert ASK_ADA in page
+    assert not Attendance.objects.exists()
+
+
+def test_a_wrong_passcode_for_an_expired_meeting_reveals_nothing(client, expired):
+    data = {"meeting_id": expired.formatted_meeting_id, "passcode": "999999", "name": "Late"}
+    response = client.post(JOIN, data)
+    assert response.status_code == 403 and "Incorrect meeting password." in response.text
+    assert "Weekly sync" not in response.text
 
 
 # Meeting ID and passcode

@@ -1,6 +1,7 @@
 """The join flows as services: what each returns, what it records, what it leaves alone."""
 
 import ast
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from meetings import joining, services, throttling
 from meetings.joining import Outcome
 from meetings.models import Attendance, Meeting
 from meetings_site.models import AttemptWindow
-from tests.factories import ContactFactory, UserFactory
+from tests.factories import ContactFactory, UserFactory, move_to_past
 
 pytestmark = pytest.mark.django_db
 
@@ -181,8 +182,54 @@ def test_starting_an_ended_meeting_is_refused_and_records_nothing(meeting, user)
     meeting = _close(meeting, "ended")
     result = joining.host_start(meeting=meeting, user=user, session={})
     assert result.outcome == Outcome.CLOSED
-    assert result.message == "This meeting is ended and cannot be started."
+    assert result.message == "This meeting is completed and cannot be started."
     assert not Attendance.objects.exists()
+
+
+@pytest.mark.parametrize("status", ["ended", "scheduled"])
+def test_expired_links_refuse_every_way_in_and_record_nothing(meeting, user, status):
+    meeting = move_to_past(meeting, ended_ago=timedelta(days=30), status=status)
+    before = Meeting.objects.values().get(pk=meeting.pk)
+    guest = UserFactory()
+    invitation = Invitation.objects.create(
+        meeting=meeting, user=guest, email=guest.email, role="moderator"
+    )
+    anyone = AnonymousUser()
+    for result in (
+        _share_link_join(meeting),
+        _passcode_join(meeting.meeting_id, meeting.passcode),
+        joining.personal_link_join(
+            invitation=invitation, display_name="Co-host", user=anyone, session={}
+        ),
+        joining.member_join(meeting=meeting, user=guest, session={}),
+        joining.host_start(meeting=meeting, user=user, session={}),
+    ):
+        assert result.outcome == Outcome.EXPIRED
+        assert result.message == "This meeting has ended." and not result.entered
+    assert not Attendance.objects.exists()
+    assert Meeting.objects.values().get(pk=meeting.pk) == before
+
+
+def test_an_expired_meeting_still_asks_for_its_passcode(meeting):
+    meeting = move_to_past(meeting, ended_ago=timedelta(days=40))
+    assert _passcode_join(meeting.meeting_id, "999999").outcome == Outcome.WRONG_PASSCODE
+
+
+def test_a_meeting_ended_29_days_ago_is_closed_not_expired(meeting):
+    meeting = move_to_past(meeting, ended_ago=timedelta(days=29))
+    result = _share_link_join(meeting)
+    assert result.outcome == Outcome.CLOSED and result.message == "This meeting has ended."
+    assert joining.refusal(meeting) == result
+
+
+def test_a_meeting_cancelled_long_ago_still_says_it_was_cancelled(meeting):
+    meeting = move_to_past(meeting, ended_ago=timedelta(days=400), status="cancelled")
+    result = _passcode_join(meeting.meeting_id, meeting.passcode)
+    assert result.outcome == Outcome.CLOSED and result.message == "This meeting was cancelled."
+
+
+def test_an_open_meeting_has_no_refusal(meeting):
+    assert joining.refusal(meeting) is None
 
 
 def test_invitations_reach_the_join_flows_without_the_meetings_views():

@@ -1,10 +1,12 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
 from invitations.models import Invitation
 from meetings import services
 from meetings.models import Attendance, Meeting
-from tests.factories import MeetingFactory, UserFactory
+from tests.factories import MeetingFactory, UserFactory, move_to_past
 
 pytestmark = pytest.mark.django_db
 
@@ -165,6 +167,15 @@ def test_a_closed_meeting_has_no_link(host_client, meeting, close, error):
     response = host_client.get(_link(meeting.meeting_id))
     assert response.status_code == 404
     assert response.json() == {"error": error}
+    assert not Attendance.objects.exists()
+
+
+@pytest.mark.parametrize("status", ["ended", "scheduled"])
+def test_an_expired_meeting_has_no_link_and_answers_gone(invited_client, meeting, status):
+    move_to_past(meeting, ended_ago=timedelta(days=30), status=status)
+    response = invited_client.get(_link(meeting.meeting_id))
+    assert response.status_code == 410
+    assert response.json() == {"error": "Meeting link not available. This meeting has ended."}
     assert not Attendance.objects.exists()
 
 

@@ -39,6 +39,12 @@ def test_database_refuses_an_unknown_status():
         MeetingFactory(status="paused")
 
 
+@pytest.mark.parametrize("status", ["scheduled", "active", "cancelled"])
+def test_only_a_completed_meeting_can_be_a_no_show(status):
+    with pytest.raises(IntegrityError):
+        MeetingFactory(status=status, no_show=True)
+
+
 def test_ends_at_follows_start_and_duration():
     meeting = MeetingFactory(duration=45)
     assert meeting.ends_at == meeting.starts_at + timedelta(minutes=45)

@@ -10,7 +10,7 @@ from invitations import services as invitation_services
 from invitations.models import Invitation
 from meetings import services
 from meetings.models import Meeting
-from tests.factories import ContactFactory, MeetingFactory, UserFactory
+from tests.factories import ContactFactory, MeetingFactory, UserFactory, move_to_past
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +129,37 @@ def test_status_filter_and_title_search(host_client, user):
     ).text
     assert "Budget review" in page
     assert "Budget planning" not in page and "Retro" not in page
+
+
+def test_statuses_read_scheduled_in_progress_completed_and_cancelled(host_client, user):
+    for status in Meeting.Status.values:
+        MeetingFactory(host=user, title=f"Status {status}", status=status)
+    page = host_client.get(reverse("meetings:list"), {"when": "all"}).text
+    badges = ["Scheduled</span>", "In progress</span>", "Completed</span>", "Cancelled</span>"]
+    assert all(badge in page for badge in badges)
+    assert ">Completed</option>" in page and "Ended" not in page
+
+
+def test_a_completed_meeting_page_says_completed(host_client, user):
+    ended_at = timezone.now() - timedelta(hours=1)
+    meeting = MeetingFactory(host=user, status=Meeting.Status.ENDED, ended_at=ended_at)
+    page = host_client.get(_url("detail", meeting)).text
+    assert '<span class="badge status-ended">Completed</span>' in page
+    assert "<dt>Completed</dt>" in page and "Ended" not in page
+
+
+def test_the_host_sees_a_no_show_as_completed_no_show(host_client, user):
+    meeting = MeetingFactory(host=user, title="Nobody came", status="ended", no_show=True)
+    page = host_client.get(_url("detail", meeting)).text
+    assert "Completed · no-show</span>" in page
+    assert "Completed · no-show</span>" in _list(host_client, when="past")
+
+
+def test_an_invitee_sees_a_no_show_as_completed(guest_client, meeting):
+    Meeting.objects.filter(pk=meeting.pk).update(status="ended", no_show=True)
+    assert "no-show" not in guest_client.get(_url("detail", meeting)).text
+    page = _list(guest_client, when="past")
+    assert "Weekly sync" in page and "Completed</span>" in page and "no-show" not in page
 
 
 def test_list_paginates(host_client, user):
@@ -536,7 +567,7 @@ def test_edit_of_an_ended_meeting_is_refused_clearly(host_client, user):
     meeting = MeetingFactory(host=user, status=Meeting.Status.ENDED)
     response = host_client.get(_url("edit", meeting))
     assert response.status_code == 409
-    assert "This meeting is ended and can no longer be edited." in response.text
+    assert "This meeting is completed and can no longer be edited." in response.text
 
 
 def test_start_opens_the_room_and_end_closes_it(host_client, meeting):
@@ -549,6 +580,14 @@ def test_start_opens_the_room_and_end_closes_it(host_client, meeting):
     host_client.post(_url("end", meeting))
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.ENDED
+
+
+def test_the_host_cannot_start_a_meeting_whose_links_expired(host_client, meeting):
+    move_to_past(meeting, ended_ago=timedelta(days=31), status="scheduled")
+    response = host_client.post(_url("start", meeting))
+    assert response.status_code == 409 and "This meeting has ended." in response.text
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.SCHEDULED and not meeting.attendances.exists()
 
 
 def test_forbidden_transition_answers_409_with_a_message(host_client, meeting):
@@ -649,3 +688,119 @@ def test_the_built_in_room_ignores_a_stray_link(host_client):
         _form_data(provider="jitsi", external_url="https://zoom.example.com/j/1"),
     )
     assert Meeting.objects.get().external_url == ""
+
+
+# Private notes
+
+
+def _notes(client, meeting, notes, **extra):
+    return client.post(_url("notes", meeting), {"notes": notes}, **extra)
+
+
+def _co_host_client(meeting, role=Invitation.Role.MODERATOR) -> Client:
+    invitee = UserFactory()
+    Invitation.objects.create(meeting=meeting, user=invitee, email=invitee.email, role=role)
+    browser = Client()
+    browser.force_login(invitee)
+    return browser
+
+
+def test_the_host_adds_private_notes_and_edits_them_later(host_client, meeting):
+    page = host_client.get(_url("detail", meeting)).text
+    assert 'id="notes"' in page and 'maxlength="10000"' in page
+    response = _notes(host_client, meeting, "Ask about the budget\r\nFollow up on Friday")
+    assert response.status_code == 302
+    assert response["Location"] == _url("detail", meeting) + "#notes"
+    meeting.refresh_from_db()
+    assert meeting.host_notes == "Ask about the budget\nFollow up on Friday"
+    page = host_client.get(response["Location"]).text
+    assert "Your notes are saved." in page and "Follow up on Friday</textarea>" in page
+    _notes(host_client, meeting, "Budget agreed.")
+    meeting.refresh_from_db()
+    assert meeting.host_notes == "Budget agreed."
+    _notes(host_client, meeting, "")
+    meeting.refresh_from_db()
+    assert meeting.host_notes == ""
+
+
+@pytest.mark.parametrize("status", ["ended", "cancelled"])
+def test_notes_can_be_kept_after_the_meeting(host_client, meeting, status):
+    Meeting.objects.filter(pk=meeting.pk).update(status=status)
+    assert _notes(host_client, meeting, "Went well.").status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.host_notes == "Went well." and meeting.status == status
+
+
+def test_notes_of_10000_characters_are_kept_line_breaks_counting_once(host_client, meeting):
+    notes = "\r\n".join(["x" * 99] * 100)  # 9,900 characters and 99 line breaks
+    assert _notes(host_client, meeting, notes).status_code == 302
+    meeting.refresh_from_db()
+    assert len(meeting.host_notes) == 9_999
+
+
+def test_notes_over_the_limit_are_refused_and_change_nothing(host_client, meeting):
+    Meeting.objects.filter(pk=meeting.pk).update(host_notes="Keep me")
+    before = Meeting.objects.values().get(pk=meeting.pk)
+    response = _notes(host_client, meeting, "y" * 10_001)
+    assert response.status_code == 400
+    assert "Keep the notes to 10,000 characters or fewer (these have 10,001)." in response.text
+    # What was typed is given back, so nothing is lost.
+    assert "y" * 10_001 + "</textarea>" in response.text
+    assert Meeting.objects.values().get(pk=meeting.pk) == before
+
+
+def test_a_post_without_the_notes_field_keeps_the_notes(host_client, meeting):
+    Meeting.objects.filter(pk=meeting.pk).update(host_notes="Keep me")
+    response = host_client.post(_url("notes", meeting), {"note": "typo in the name"})
+    assert response.status_code == 400
+    assert "Send the notes to save, even if empty." in response.text
+    meeting.refresh_from_db()
+    assert meeting.host_notes == "Keep me"
+
+
+def test_a_co_host_reads_and_writes_the_notes(meeting):
+    Meeting.objects.filter(pk=meeting.pk).update(host_notes="From the host")
+    co_host = _co_host_client(meeting)
+    assert "From the host</textarea>" in co_host.get(_url("detail", meeting)).text
+    assert _notes(co_host, meeting, "From the co-host").status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.host_notes == "From the co-host"
+    response = _notes(co_host, meeting, "z" * 10_001)
+    assert response.status_code == 400 and "10,000 characters" in response.text
+
+
+def test_an_invitee_never_sees_the_notes_and_cannot_write_them(meeting, guest_client):
+    Meeting.objects.filter(pk=meeting.pk).update(host_notes="Private: hire Grace")
+    page = guest_client.get(_url("detail", meeting)).text
+    assert "hire Grace" not in page and 'id="notes"' not in page
+    share = Client().get(reverse("join:share", args=[meeting.invitation_token])).text
+    assert "hire Grace" not in share
+    ics = guest_client.get(reverse("invitations:calendar", args=[meeting.meeting_id]))
+    assert b"hire Grace" not in ics.content
+    response = _notes(guest_client, meeting, "Overwritten")
+    assert response.status_code == 403
+    assert "You don&#x27;t have permission to access this meeting" in response.text
+    meeting.refresh_from_db()
+    assert meeting.host_notes == "Private: hire Grace"
+
+
+def test_someone_else_cannot_write_notes(client, meeting):
+    client.force_login(UserFactory())
+    assert _notes(client, meeting, "Hello").status_code == 403
+    assert _notes(Client(), meeting, "Hello").status_code == 302  # to the log-in page
+    meeting.refresh_from_db()
+    assert meeting.host_notes == ""
+
+
+def test_notes_of_an_unknown_meeting_are_not_found(host_client):
+    response = host_client.post(reverse("meetings:notes", args=[123_456_789]), {"notes": "x"})
+    assert response.status_code == 404
+
+
+def test_notes_are_saved_only_by_a_post_with_the_csrf_token(user, meeting):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    assert _notes(browser, meeting, "Forged").status_code == 403
+    assert browser.get(_url("notes", meeting), {"notes": "By GET"}).status_code == 405
+    meeting.refresh_from_db()
+    assert meeting.host_notes == ""

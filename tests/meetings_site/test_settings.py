@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from meetings_site import checks
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "SECRET_KEY": "a-production-secret-that-is-long-enough-and-random-0123456789abcdef",
@@ -82,3 +84,13 @@ def test_sessions_use_a_cache_in_front_of_the_database_only_when_the_cache_is_sh
     assert shared["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert "MAX_ENTRIES" not in shared.get("OPTIONS", {})
     assert shared["session_engine"] == "django.contrib.sessions.backends.cached_db"
+
+
+@pytest.mark.parametrize(("days", "errors"), [(30, 0), (0, 0), (36_500, 0), (-1, 1), (36_501, 1)])
+def test_link_expiry_days_must_be_0_to_36500(settings, days, errors):
+    settings.MEETING_LINKS_EXPIRE_DAYS = days
+    found = checks.links_expire_days_in_range(None)
+    assert len(found) == errors
+    if errors:
+        assert found[0].id == "meetings_site.E003"
+        assert f"MEETING_LINKS_EXPIRE_DAYS is {days}" in found[0].msg
