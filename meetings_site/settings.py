@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "contacts",
     "meetings",
     "invitations",
+    "bookings",
 ]
 
 MIDDLEWARE = [
