@@ -344,6 +344,9 @@ class Booking(models.Model):
     cancel_reason = models.TextField(blank=True, max_length=1000)
     cancelled_by = models.CharField(max_length=5, choices=Party.choices, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The meeting's calendar SEQUENCE the host's last booking email showed (-1:
+    # none yet), claimed by the task that sends the next one (bookings/tasks.py).
+    host_notified_sequence = models.IntegerField(default=-1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -21,6 +21,7 @@ from accounts import google
 from accounts.models import User
 from accounts.timezones import current_timezone_name, is_valid_timezone
 from bookings import google_busy, selectors, slots, tokens
+from bookings import tasks as bookings_tasks
 from bookings.models import (
     END_OF_DAY,
     HANDLE_MAX,
@@ -574,9 +575,10 @@ def _create_meeting(
 
 
 def _after_change(booking: Booking) -> None:
-    """Once committed: Google's cached answers for the host are stale."""
-    host_pk = booking.host_id
+    """Once committed: Google's cached answers for the host are stale; the host is told."""
+    host_pk, booking_pk = booking.host_id, booking.pk
     transaction.on_commit(lambda: google_busy.forget(host_pk=host_pk))
+    transaction.on_commit(lambda: bookings_tasks.notify_host.enqueue(booking_pk))
 
 
 def _check_guest_may_change(booking: Booking, now: datetime) -> None:
