@@ -54,6 +54,7 @@ class Rules:
     latest: datetime
     buffer_before: timedelta = timedelta(0)
     buffer_after: timedelta = timedelta(0)
+    # Bookings of the type per date of the schedule's (the host's) zone, not the guest's.
     daily_maximum: int | None = None
 
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from bookings import selectors, services, tokens
-from bookings.models import Booking, BookingProfile, BookingToken, BookingType, Schedule
+from bookings.models import Booking, BookingToken, BookingType
 from contacts.models import Contact
 from invitations.models import Invitation
 from meetings.models import Meeting
@@ -485,122 +485,6 @@ class TestCancel:
     def test_a_reason_too_long(self, booking):
         with pytest.raises(ValidationError):
             services.booking_cancel(booking=booking, by=Booking.Party.GUEST, reason="x" * 1001)
-
-
-class TestHostSetup:
-    def test_a_handle_is_stored_lowercase(self, host):
-        profile = services.booking_profile_save(user=host, handle=" Ada-Lovelace ")
-
-        assert profile.handle == "ada-lovelace"
-        assert selectors.profile_for_handle(handle="ADA-LOVELACE") == profile
-
-    @pytest.mark.parametrize("handle", ["ad", "-ada", "ada-", "ada lovelace", "adä", "x" * 41])
-    def test_a_bad_handle_is_refused(self, host, handle):
-        with pytest.raises(ValidationError):
-            services.booking_profile_save(user=host, handle=handle)
-        assert not BookingProfile.objects.exists()
-
-    def test_a_taken_handle_is_refused_whatever_its_case(self, host):
-        services.booking_profile_save(user=UserFactory(), handle="ada")
-
-        with pytest.raises(ValidationError) as error:
-            services.booking_profile_save(user=host, handle="ADA")
-
-        assert error.value.message_dict == {"handle": ["This handle is taken; try another."]}
-
-    def test_the_first_schedule_is_the_default_in_the_hosts_zone(self, host):
-        first = services.schedule_create(host=host, name="Work")
-        second = services.schedule_create(host=host, name="Evenings", timezone_name="Asia/Kolkata")
-
-        assert first.is_default and first.timezone == "Europe/Berlin"
-        assert not second.is_default and second.timezone == "Asia/Kolkata"
-        services.schedule_make_default(schedule=second)
-        assert list(Schedule.objects.filter(is_default=True)) == [second]
-        with pytest.raises(ValidationError):
-            services.schedule_delete(schedule=second)
-        services.schedule_delete(schedule=first)
-
-    def test_weekly_hours_several_a_day(self, host):
-        schedule = services.schedule_create(host=host, name="Work")
-
-        services.schedule_set_weekly(
-            schedule=schedule,
-            intervals=[(0, time(13), time(17)), (0, time(9), time(12)), (6, time(22), time(0))],
-        )
-
-        assert [str(interval) for interval in schedule.weekly.all()] == [
-            "Monday 09:00–12:00",
-            "Monday 13:00–17:00",
-            "Sunday 22:00–00:00",
-        ]
-
-    @pytest.mark.parametrize(
-        ("intervals", "code"),
-        [
-            ([(0, time(12), time(9))], "order"),
-            ([(0, time(9), time(9))], "order"),
-            ([(0, time(9), time(12)), (0, time(11), time(13))], "overlap"),
-            ([(0, time(22), time(0)), (0, time(23), time(23, 30))], "overlap"),
-        ],
-    )
-    def test_bad_weekly_hours_are_refused(self, host, intervals, code):
-        schedule = services.schedule_create(host=host, name="Work")
-        services.schedule_set_weekly(schedule=schedule, intervals=[(1, time(9), time(17))])
-
-        with pytest.raises(ValidationError) as error:
-            services.schedule_set_weekly(schedule=schedule, intervals=intervals)
-
-        assert error.value.code == code
-        assert [str(interval) for interval in schedule.weekly.all()] == ["Tuesday 09:00–17:00"]
-
-    def test_an_override_is_a_day_off_or_other_hours(self, host, monday):
-        schedule = services.schedule_create(host=host, name="Work")
-
-        services.schedule_set_override(schedule=schedule, day=monday, intervals=[])
-        assert [o.is_day_off for o in schedule.overrides.all()] == [True]
-
-        services.schedule_set_override(
-            schedule=schedule, day=monday, intervals=[(time(9), time(10)), (time(14), time(15))]
-        )
-        assert [str(o) for o in schedule.overrides.all()] == [
-            f"{monday} 09:00–10:00",
-            f"{monday} 14:00–15:00",
-        ]
-
-        services.schedule_clear_override(schedule=schedule, day=monday)
-        assert not schedule.overrides.exists()
-
-    def test_a_booking_type_is_checked(self, host, schedule):
-        booking_type = services.booking_type_create(
-            host=host, title="Mentoring", slug="mentoring", durations=[120, 30, 60, 90]
-        )
-        assert booking_type.durations == [30, 60, 90, 120]
-
-        with pytest.raises(ValidationError) as error:
-            services.booking_type_create(host=host, title="Again", slug="mentoring", durations=[30])
-        assert "You already have a booking type with this address." in str(error.value)
-        with pytest.raises(ValidationError):
-            services.booking_type_create(host=host, title="Long", slug="long", durations=[500])
-        with pytest.raises(ValidationError):
-            services.booking_type_create(
-                host=host, title="Meet", slug="meet", durations=[30], location="google_meet"
-            )
-        with pytest.raises(ValidationError):
-            services.booking_type_create(
-                host=host,
-                title="Other",
-                slug="other",
-                durations=[30],
-                schedule=Schedule.objects.create(host=UserFactory(), name="x", timezone="UTC"),
-            )
-        with pytest.raises(TypeError):
-            services.booking_type_create(host=host, title="X", slug="x", durations=[30], color_x=1)
-
-    def test_a_booking_type_is_updated(self, booking_type):
-        services.booking_type_update(booking_type=booking_type, durations=[45], is_active=False)
-
-        booking_type.refresh_from_db()
-        assert booking_type.durations == [45] and not booking_type.is_active
 
 
 def test_guest_links_open_their_booking_only(booking_type, monday):
