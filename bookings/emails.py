@@ -46,7 +46,7 @@ def guest_block(invitation: Invitation, name: str) -> EmailBlock | None:
     if name == "invitation":
         if booking.is_cancelled:
             return None
-        token = tokens.mint(booking)
+        token = tokens.mint(booking=booking)
         context |= {
             "booking_url": links.booking_url(token),
             "reschedule_url": links.reschedule_url(token),

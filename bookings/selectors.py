@@ -114,7 +114,7 @@ def busy_rows(
     )
 
 
-def schedule_for(booking_type: BookingType) -> Schedule | None:
+def schedule_for(*, booking_type: BookingType) -> Schedule | None:
     """The schedule a type follows: its own, else the host's default; None if the host has none."""
     if booking_type.schedule_id is not None:
         return Schedule.objects.filter(pk=booking_type.schedule_id).first()
@@ -175,7 +175,7 @@ def slot_inputs(
     meetings and bookings.
     """
     rules = slot_rules(booking_type=booking_type, duration=duration, now=now)
-    schedule = schedule_for(booking_type)
+    schedule = schedule_for(booking_type=booking_type)
     if schedule is None:
         return SlotInputs(None, rules, BusyTimes([]), {})
     zone = schedule.zone

@@ -227,9 +227,10 @@ def booking_create(
     """Book a free slot of the type: the meeting, the guest's invitation, the booking, at once.
 
     The guest's invitation is linked to the host's contact with that email
-    (created when missing), or to `guest_user` (the logged-in visitor) when
-    that is their address. ValidationError for bad input or a slot that is
-    not free; SlotTaken (a ValidationError) when someone else just took it.
+    (created when missing), or to `guest_user` (the request's user; anonymous
+    is fine) when that user is logged in with this address. ValidationError
+    for bad input or a slot that is not free; SlotTaken (a ValidationError)
+    when someone else just took it.
     """
     now = now or timezone.now()
     host = booking_type.host
@@ -287,7 +288,7 @@ def booking_create(
                 **details,
             )
             _save_booking(booking)
-            token = tokens.mint(booking)
+            token = tokens.mint(booking=booking)
             _after_change(booking)
     except BaseException:
         # The transaction is undone; the Meet Google set up for it is not.

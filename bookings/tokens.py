@@ -14,14 +14,14 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def mint(booking: Booking) -> str:
+def mint(*, booking: Booking) -> str:
     """A new 256-bit token for the booking's guest link; the clear token is returned, never kept."""
     token = secrets.token_urlsafe(32)
     BookingToken.objects.create(booking=booking, digest=digest(token))
     return token
 
 
-def booking_for_token(token: str) -> Booking | None:
+def booking_for_token(*, token: str) -> Booking | None:
     """The booking a guest link opens, with its host, type and meeting; None for a wrong token.
 
     Looked up by digest, so the database's timing says nothing about the token;

@@ -56,7 +56,7 @@ def test_the_guests_invitation_carries_reschedule_and_cancel_links(booking):
     message = guest_email(booking)
 
     token = message.body.split("https://meet.example.com/bookings/")[1].split("/")[0]
-    assert tokens.booking_for_token(token) == booking
+    assert tokens.booking_for_token(token=token) == booking
     assert f"Reschedule: https://meet.example.com/bookings/{token}/reschedule/" in message.body
     assert f"Cancel: https://meet.example.com/bookings/{token}/cancel/" in message.body
     assert f'href="https://meet.example.com/bookings/{token}/cancel/"' in html_of(message)
