@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from bookings.models import (
     Booking,
@@ -45,6 +46,8 @@ class BookingTypeAdmin(admin.ModelAdmin):
     search_fields = ("title", "slug", "host__email")
     list_select_related = ("host",)
     raw_id_fields = ("host", "schedule")
+    # Links are https (a constraint says so): a link typed without a scheme is taken as one.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Booking)
