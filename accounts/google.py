@@ -33,9 +33,11 @@ AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 (an address, not a secret)
 REVOKE_URI = "https://oauth2.googleapis.com/revoke"
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.events"
+# Optional: booking pages read the host's busy times with it (bookings/google_busy.py).
+FREEBUSY_SCOPE = "https://www.googleapis.com/auth/calendar.freebusy"
 # openid and email name the account on the profile page; the calendar scope
 # is the one that creates, moves and deletes the Meet events.
-SCOPES = ("openid", "email", CALENDAR_SCOPE)
+SCOPES = ("openid", "email", CALENDAR_SCOPE, FREEBUSY_SCOPE)
 
 
 class GoogleError(Exception):
@@ -204,7 +206,8 @@ def credentials(account: GoogleAccount) -> Credentials:
         token_uri=TOKEN_URI,
         client_id=settings.GOOGLE_OAUTH_CLIENT_ID,
         client_secret=settings.GOOGLE_OAUTH_CLIENT_SECRET,
-        scopes=list(SCOPES),
+        # What was granted: a refresh that asks for more is refused.
+        scopes=account.scopes.split() or list(SCOPES),
         # google-auth compares naive UTC times.
         expiry=expiry.astimezone(UTC).replace(tzinfo=None) if expiry else None,
     )

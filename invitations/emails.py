@@ -1,5 +1,6 @@
 """The emails of invitations, one function per kind, each for one recipient."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import formataddr
@@ -36,6 +37,25 @@ class CalendarEmail(EmailMultiAlternatives):
                 part.del_param("method")
                 part.set_param("method", method, requote=False)
         return message
+
+
+@dataclass(frozen=True)
+class EmailBlock:
+    """A part that another app adds to an invitee's email: text, and HTML it escaped itself."""
+
+    text: str
+    html: str
+
+
+# Apps above invitations add blocks to invitees' emails here, from their
+# AppConfig.ready() (bookings: a guest's reschedule and cancel links). Each is
+# called with the invitation and the email's name ("invitation" or
+# "cancellation") as the email is rendered, and returns an EmailBlock or None.
+email_blocks: list[Callable[[Invitation, str], EmailBlock | None]] = []
+
+
+def _blocks(invitation: Invitation, name: str) -> list[EmailBlock]:
+    return [block for hook in email_blocks if (block := hook(invitation, name)) is not None]
 
 
 def recipient_for(invitation: Invitation) -> Recipient:
@@ -85,6 +105,7 @@ def invitation_email(
         decline_url=f"{rsvp_url}?answer=declined",
         maybe_url=f"{rsvp_url}?answer=tentative",
         google_calendar_url=_google_calendar_url(meeting, join_url),
+        blocks=_blocks(invitation, "invitation"),
     )
     _attach_calendar(message, invitation, "REQUEST", calendar_alternative, join_url)
     return message
@@ -95,7 +116,13 @@ def cancellation_email(
 ) -> EmailMultiAlternatives:
     """The meeting is off for this invitee: METHOD:CANCEL removes it from their calendar."""
     recipient = recipient_for(invitation)
-    message = _email("cancellation", invitation.meeting, recipient, revoked=invitation.is_revoked)
+    message = _email(
+        "cancellation",
+        invitation.meeting,
+        recipient,
+        revoked=invitation.is_revoked,
+        blocks=_blocks(invitation, "cancellation"),
+    )
     _attach_calendar(message, invitation, "CANCEL", calendar_alternative)
     return message
 

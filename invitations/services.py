@@ -56,8 +56,13 @@ def invitations_send(
     recipients: list[tuple[str, str]],
     personal_message: str = "",
     role: str = Invitation.Role.ATTENDEE,
+    as_contacts: bool = False,
 ) -> SendResult:
-    """Invite (name, email) pairs: users by account, anyone else as the host's contact."""
+    """Invite (name, email) pairs: users by account, anyone else as the host's contact.
+
+    as_contacts invites everyone as a contact, even an address with an account:
+    a booking guest who is not logged in as that account cannot claim it.
+    """
     if not meeting.is_joinable:
         raise TransitionError(
             f"This meeting is {meeting.get_status_display().lower()}; "
@@ -83,7 +88,7 @@ def invitations_send(
     users = {
         user.email_lower: user
         for user in User.objects.annotate(email_lower=Lower("email")).filter(
-            email_lower__in=wanted, is_active=True
+            email_lower__in=[] if as_contacts else wanted, is_active=True
         )
     }
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "contacts",
     "meetings",
     "invitations",
+    "bookings",
 ]
 
 MIDDLEWARE = [
@@ -243,6 +244,9 @@ LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
 PASSWORD_RESETS_PER_ACCOUNT = env.int("PASSWORD_RESETS_PER_ACCOUNT", default=3)
 PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=3)
 PASSWORD_RESET_WINDOW = env.int("PASSWORD_RESET_WINDOW", default=60 * 60)
+# Public booking POSTs per client address in each window (bookings/throttling.py).
+BOOKING_POSTS_PER_ADDRESS = env.int("BOOKING_POSTS_PER_ADDRESS", default=10)
+BOOKING_POST_WINDOW = env.int("BOOKING_POST_WINDOW", default=60 * 60)
 
 # Google Meet as a meeting provider: an OAuth client of type "Web application"
 # from the Google Cloud console, with SITE_URL + /accounts/google/callback/ as

@@ -42,7 +42,12 @@ def test_connect_sends_the_user_to_googles_consent_page(host_client, google_serv
     assert query["client_id"] == google.CLIENT_ID
     assert query["redirect_uri"] == "https://meet.example.com/accounts/google/callback/"
     assert query["response_type"] == "code"
-    assert set(query["scope"].split()) == {"openid", "email", google.CALENDAR_SCOPE}
+    assert set(query["scope"].split()) == {
+        "openid",
+        "email",
+        google.CALENDAR_SCOPE,
+        google.FREEBUSY_SCOPE,
+    }
     assert query["access_type"] == "offline" and query["prompt"] == "consent"
     assert query["login_hint"] == "ada@example.com"
     assert len(query["state"]) >= 43  # 256 bits

@@ -44,7 +44,12 @@ def test_host_connects_google_and_schedules_a_meeting_on_google_meet(
     expect(page.locator(".messages")).to_contain_text(
         "Google account ada.lovelace@gmail.com is connected"
     )
-    assert consent[0]["scope"].split() == ["openid", "email", google.CALENDAR_SCOPE]
+    assert consent[0]["scope"].split() == [
+        "openid",
+        "email",
+        google.CALENDAR_SCOPE,
+        google.FREEBUSY_SCOPE,
+    ]
     expect(page.get_by_test_id("google-status")).to_contain_text(
         "Google Calendar of ada.lovelace@gmail.com"
     )
