@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import google
 from accounts.models import User
-from accounts.timezones import current_timezone_name, is_valid_timezone
+from accounts.timezones import current_timezone_name, timezone_names
 from bookings import google_busy, selectors, slots, tokens
 from bookings import tasks as bookings_tasks
 from bookings.models import Booking, BookingType
@@ -83,7 +83,7 @@ def _guest_details(
     except ValidationError:
         raise ValidationError({"guest_email": "Enter a valid email address."}) from None
     zone = current_timezone_name(guest_timezone)
-    if not is_valid_timezone(zone):
+    if zone not in timezone_names():
         raise ValidationError({"guest_timezone": "Pick a time zone from the list."})
     answers = {"subject": "", "notes": ""}
     if booking_type.asks("subject"):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts import google
 from accounts.models import User
-from accounts.timezones import current_timezone_name, is_valid_timezone
+from accounts.timezones import current_timezone_name, timezone_names
 from bookings.models import (
     END_OF_DAY,
     HANDLE_MAX,
@@ -68,7 +68,7 @@ def _is_handle(handle: str) -> bool:
 
 def _zone_name(name: str) -> str:
     name = current_timezone_name(name)
-    if not is_valid_timezone(name):
+    if name not in timezone_names():
         raise ValidationError({"timezone": "Pick a time zone from the list."}, code="invalid")
     return name
 
