@@ -63,10 +63,12 @@ def clean_month(value: str) -> tuple[int, int]:
 
 def clean_day(value: str) -> date:
     try:
-        day = date.fromisoformat(value)
+        day = date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
-        raise ValidationError(f"“{value}” is not a date: write it as YYYY-MM-DD.") from None
-    if len(value) != 10 or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        day = None
+    if day is None:
+        raise ValidationError(f"“{value}” is not a date: write it as YYYY-MM-DD.")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise ValidationError("That date is out of range.")
     return day
 

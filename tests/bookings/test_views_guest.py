@@ -149,6 +149,7 @@ class TestTypePage:
             ("month=junk", "is not a month"),
             ("month=0001-01", "out of range"),
             ("date=2026-02-30", "is not a date"),
+            ("date=20261207", "is not a date"),
             ("date=9999-12-31", "out of range"),
             ("duration=45", "Pick one of the durations offered"),
             ("duration=abc", "Pick one of the durations offered"),
@@ -429,6 +430,18 @@ class TestReschedule:
             {"start": "tomorrow", "duration": "30", "tz": "Europe/Berlin"},
         )
         assert response.status_code == 400
+        assert Booking.objects.get().starts_at == at(monday, 10)
+
+    def test_past_the_limit_a_post_answers_429_and_moves_nothing(
+        self, client, booked, monday, settings
+    ):
+        settings.BOOKING_POSTS_PER_ADDRESS = 0
+        response = client.post(
+            f"/bookings/{booked.token}/reschedule/",
+            {"start": at(monday, 14).isoformat(), "duration": "30", "tz": "Europe/Berlin"},
+        )
+        assert response.status_code == 429
+        assert response["Retry-After"]
         assert Booking.objects.get().starts_at == at(monday, 10)
 
     def test_once_started_it_is_too_late_and_names_the_host(self, client, booked):

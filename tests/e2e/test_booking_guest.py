@@ -125,3 +125,27 @@ def test_a_guest_books_from_a_phone_then_reschedules_and_cancels_from_the_email(
     cancelled = {message["To"].addresses[0].addr_spec for message in smtp_server.messages}
     assert cancelled == {"ada@example.com", "grace@example.org"}
     assert browser_log.errors == []
+
+
+def test_a_guest_on_a_desktop_picks_another_zone_and_keeps_the_chosen_day(
+    host, new_page, live_server, browser_log
+):
+    monday = next_weekday(0)
+    kolkata = ZoneInfo("Asia/Kolkata")
+    first = datetime.combine(monday, time(9), HOST_ZONE).astimezone(kolkata)
+
+    guest = new_page(viewport={"width": 1280, "height": 900})
+    guest.goto("/book/ada/intro/")
+    expect(guest).to_have_url(re.compile(r"tz=Europe%2FBerlin"))
+    open_day(guest, monday)
+    guest.get_by_role("searchbox", name="Search by place or UTC offset").fill("Kolkata")
+
+    # The picker shows the new zone's times by itself, on the same day.
+    expect(guest).to_have_url(re.compile(r"tz=Asia%2FKolkata"))
+    expect(guest.locator("[data-zone-name]")).to_have_text("Asia/Kolkata")
+    expect(
+        guest.get_by_role("heading", name=f"{monday:%A} {monday.day} {monday:%B}")
+    ).to_be_visible()
+    expect(guest.get_by_role("link", name=f"{first:%H:%M}", exact=True)).to_be_visible()
+    assert guest.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert browser_log.errors == []
