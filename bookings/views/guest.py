@@ -238,74 +238,69 @@ def reschedule(request, token: str):
     booking = _booking(token)
     if reason := booking.guest_change_closed_reason():
         return _closed(request, booking, reason)
-    booking_type = booking.booking_type
     page_url = reverse("bookings:reschedule", args=[token])
-    current = booking.duration
     if request.method == "POST":
-        if refused := _reserve(request):
-            return refused
-        try:
-            start = forms.clean_start(request.POST.get("start", ""))
-            duration = forms.clean_duration(
-                request.POST.get("duration", ""), booking_type, also=current
-            )
-            zone = forms.clean_zone(request.POST.get("tz", ""))
-        except ValidationError as error:
-            return _bad_request(request, " ".join(error.messages), page_url)
-        try:
-            services.booking_reschedule(
-                booking=booking, starts_at=start, duration=duration, by=Booking.Party.GUEST
-            )
-        except ValidationError as error:
-            if response := _change_refused(request, booking, error):
-                return response
-            taken = isinstance(error, services.SlotTaken)
-            context = {
-                "booking": booking,
-                "host": booking.host,
-                "slot": {
-                    "start": start.astimezone(ZoneInfo(zone)),
-                    "duration": duration,
-                    "zone": zone,
-                },
-                "errors": error.messages,
-                "taken": taken,
-                "page_url": page_url,
-                "fresh_times": guest_calendar.fresh_times(
-                    booking_type, start, duration, zone, page_url, exclude_booking=booking
-                )
-                if taken
-                else [],
-            }
-            return render(
-                request, "bookings/reschedule_confirm.html", context, status=409 if taken else 400
-            )
-        return _see_other(reverse("bookings:booking", args=[token]))
-    if "start" in request.GET:
-        try:
-            start, duration, zone = guest_calendar.slot_from_query(
-                request, booking_type, also=current
-            )
-        except guest_calendar.BadQuery as error:
-            return _bad_request(request, str(error), page_url)
-        context = {
-            "booking": booking,
-            "host": booking.host,
-            "slot": {"start": start, "duration": duration, "zone": zone},
-            "page_url": page_url,
-        }
-        return render(request, "bookings/reschedule_confirm.html", context)
+        return _reschedule_post(request, booking, token, page_url)
+    booking_type = booking.booking_type
     try:
-        query = guest_calendar.slot_query(
-            request, booking_type, duration=current, zone=booking.guest_timezone
-        )
+        if "start" in request.GET:
+            start, duration, zone = guest_calendar.slot_from_query(
+                request, booking_type, also=booking.duration
+            )
+        else:
+            query = guest_calendar.slot_query(
+                request, booking_type, duration=booking.duration, zone=booking.guest_timezone
+            )
     except guest_calendar.BadQuery as error:
         return _bad_request(request, str(error), page_url)
+    if "start" in request.GET:
+        slot = {"start": start, "duration": duration, "zone": zone}
+        context = {"booking": booking, "host": booking.host, "slot": slot, "page_url": page_url}
+        return render(request, "bookings/reschedule_confirm.html", context)
     context = guest_calendar.calendar_context(
         booking_type, query, page_url=page_url, time_url=page_url, exclude_booking=booking
     )
     context |= {"booking": booking, "rescheduling": True}
     return render(request, "bookings/type_page.html", context)
+
+
+def _reschedule_post(request, booking: Booking, token: str, page_url: str):
+    if refused := _reserve(request):
+        return refused
+    booking_type = booking.booking_type
+    try:
+        start = forms.clean_start(request.POST.get("start", ""))
+        duration = forms.clean_duration(
+            request.POST.get("duration", ""), booking_type, also=booking.duration
+        )
+        zone = forms.clean_zone(request.POST.get("tz", ""))
+    except ValidationError as error:
+        return _bad_request(request, " ".join(error.messages), page_url)
+    try:
+        services.booking_reschedule(
+            booking=booking, starts_at=start, duration=duration, by=Booking.Party.GUEST
+        )
+    except ValidationError as error:
+        if response := _change_refused(request, booking, error):
+            return response
+        taken = isinstance(error, services.SlotTaken)
+        fresh = []
+        if taken:
+            fresh = guest_calendar.fresh_times(
+                booking_type, start, duration, zone, page_url, exclude_booking=booking
+            )
+        context = {
+            "booking": booking,
+            "host": booking.host,
+            "slot": {"start": start.astimezone(ZoneInfo(zone)), "duration": duration, "zone": zone},
+            "errors": error.messages,
+            "taken": taken,
+            "page_url": page_url,
+            "fresh_times": fresh,
+        }
+        status = 409 if taken else 400
+        return render(request, "bookings/reschedule_confirm.html", context, status=status)
+    return _see_other(reverse("bookings:booking", args=[token]))
 
 
 @require_http_methods(["GET", "POST"])

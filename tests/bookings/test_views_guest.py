@@ -424,6 +424,16 @@ class TestReschedule:
         assert "That time was just taken" in response.content.decode()
         assert Booking.objects.get(pk=booked.booking.pk).starts_at == at(monday, 10)
 
+    def test_a_time_outside_availability_is_refused_and_nothing_moves(self, client, booked, monday):
+        response = client.post(
+            f"/bookings/{booked.token}/reschedule/",
+            {"start": at(monday, 20).isoformat(), "duration": "30", "tz": "Europe/Berlin"},
+        )
+        assert response.status_code == 400
+        assert "Ada Lovelace is not available then." in response.content.decode()
+        assert Booking.objects.get().starts_at == at(monday, 10)
+        assert Booking.objects.get().meeting.sequence == booked.booking.meeting.sequence
+
     def test_a_tampered_time_answers_400(self, client, booked, monday):
         response = client.post(
             f"/bookings/{booked.token}/reschedule/",
