@@ -1,6 +1,6 @@
 """The guest's links to a booking, as emails and the success page hand them out.
 
-The pages behind them (bookings/urls.py, to come) are mounted at these paths:
+The pages behind them (bookings/urls.py, bookings/views/guest.py) answer at these paths:
 /bookings/<token>/ (what, when, the join link), …/reschedule/ and …/cancel/.
 They live outside /book/, where /book/<handle>/<slug>/ could take any path.
 """

@@ -104,7 +104,7 @@ def invitation_email(
         accept_url=f"{rsvp_url}?answer=accepted",
         decline_url=f"{rsvp_url}?answer=declined",
         maybe_url=f"{rsvp_url}?answer=tentative",
-        google_calendar_url=_google_calendar_url(meeting, join_url),
+        google_calendar_url=google_calendar_url(meeting, join_url),
         blocks=_blocks(invitation, "invitation"),
     )
     _attach_calendar(message, invitation, "REQUEST", calendar_alternative, join_url)
@@ -195,7 +195,8 @@ def _attach_calendar(
     message.attach("invite.ics", content, mimetype)
 
 
-def _google_calendar_url(meeting: Meeting, join_url: str) -> str:
+def google_calendar_url(meeting: Meeting, join_url: str) -> str:
+    """Google Calendar's page that adds the meeting to the visitor's calendar."""
     fmt = "%Y%m%dT%H%M%SZ"
     start = meeting.starts_at.astimezone(UTC)
     end = start + timedelta(minutes=meeting.duration)
