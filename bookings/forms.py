@@ -9,8 +9,8 @@ from django.utils import timezone
 from accounts.timezones import (
     TimeZoneSelect,
     current_timezone_name,
-    is_valid_timezone,
     timezone_choices,
+    timezone_names,
 )
 from bookings.models import BookingType
 from bookings.services import NAME_MAX, NOTES_MAX, REASON_MAX, SUBJECT_MAX
@@ -35,7 +35,7 @@ class TimeZoneChoice(forms.Form):
 def clean_zone(value: str) -> str:
     """A current zone name for `value` (old names are followed); ValidationError otherwise."""
     zone = current_timezone_name(value.strip())
-    if not is_valid_timezone(zone):
+    if zone not in timezone_names():
         raise ValidationError(f"“{value}” is not a time zone we know. Pick one from the list.")
     return zone
 
