@@ -1,5 +1,6 @@
 """Background work of invitations, run by `manage.py db_worker`."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -9,6 +10,11 @@ from django_tasks_db.models import DBTaskResult
 from invitations import delivery, reminders
 
 SWEEP_INTERVAL = timedelta(minutes=1)
+
+# Apps above invitations add their own every-minute work here, from their
+# AppConfig.ready() (bookings: the rating requests after a meeting). Each is
+# called with the sweep's time and returns a dict of counts for its result.
+sweep_steps: list[Callable[[datetime], dict]] = []
 
 
 @task()
@@ -59,4 +65,7 @@ def run_sweep(now: datetime) -> dict:
     recovered = delivery.recover_stuck(now)
     for meeting_pk in delivery.stranded_meetings(now):
         deliver_invitations.enqueue(meeting_pk)
-    return {"reminders": reminders.send_due_reminders(now), "recovered": recovered}
+    done = {"reminders": reminders.send_due_reminders(now), "recovered": recovered}
+    for step in sweep_steps:
+        done |= step(now)
+    return done

@@ -13,4 +13,5 @@ urlpatterns = [
     path("meetings/", include("invitations.urls")),
     path("join/", include("meetings.join_urls")),
     path("admin/", admin.site.urls),
+    path("", include("bookings.urls")),
 ]
