@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Exists, F, OuterRef
+from django.db.models.functions import Coalesce, Lower
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -66,21 +67,25 @@ def is_open(rating: Rating, now: datetime | None = None) -> bool:
 @dataclass
 class Due:
     meeting: Meeting
-    attendance: Attendance
+    user_id: int | None
+    invitation_id: int | None
     email: str
     name: str
     timezone: str
     token: str = ""
 
 
-def due_requests(now: datetime, *, limit: int = BATCH_SIZE) -> list[Due]:
-    """The attendees owed a rating request now, one per (meeting, email), in two queries.
+def due_requests(now: datetime, *, limit: int) -> list[Due]:
+    """The attendees owed a rating request now, one per (meeting, email), in one query.
 
     Owed: the meeting has ended, its scheduled end is at least an hour and
     less than the rating window ago, and the attendee was let into the room
-    with an account or an invitation, did not run it (host, co-host, staff)
-    and has not been asked yet.
+    with an account or an invitation (so with an address), did not run it
+    (host, co-host, staff) and has not been asked yet: the asked are left out
+    in SQL, on the rating's unique (meeting, email), so the sweep reads only
+    what it will send.
     """
+    asked = Rating.objects.filter(meeting_id=OuterRef("meeting_id"), email=OuterRef("address"))
     attendances = (
         Attendance.objects.select_related("meeting__host", "user", "invitation__user")
         .filter(
@@ -94,35 +99,31 @@ def due_requests(now: datetime, *, limit: int = BATCH_SIZE) -> list[Due]:
             is_moderator=False,
         )
         .exclude(user__isnull=True, invitation__isnull=True)
-        .order_by("meeting__ends_at", "meeting_id", "pk")
-    )
-    candidates = []
-    for attendance in attendances:
-        meeting = attendance.meeting
-        if attendance.user_id == meeting.host_id:
-            continue
-        invitation = attendance.invitation
-        user = attendance.user or (invitation.user if invitation else None)
-        email = invitation.email if invitation else user.email
-        name = invitation.display_name if invitation else user.display_name
-        zone = user.timezone if user else meeting.timezone
-        candidates.append(Due(meeting, attendance, email, name, zone))
-    if not candidates:
-        return []
-    asked = set(
-        Rating.objects.filter(meeting__in={due.meeting.pk for due in candidates}).values_list(
-            "meeting_id", "email"
-        )
+        .exclude(user=F("meeting__host"))
+        .annotate(address=Lower(Coalesce("invitation__email", "user__email")))
+        .exclude(Exists(asked))
+        .order_by("meeting__ends_at", "meeting_id", "pk")[:limit]
     )
     due = []
-    for item in candidates:
-        key = (item.meeting.pk, item.email.lower())
-        if key in asked:
+    seen = set()
+    for attendance in attendances:
+        meeting = attendance.meeting
+        key = (meeting.pk, attendance.address)
+        if key in seen:  # joined more than once
             continue
-        asked.add(key)
-        due.append(item)
-        if len(due) == limit:
-            break
+        seen.add(key)
+        invitation = attendance.invitation
+        user = attendance.user or (invitation.user if invitation else None)
+        due.append(
+            Due(
+                meeting,
+                user.pk if user else None,
+                invitation.pk if invitation else None,
+                invitation.email if invitation else user.email,
+                invitation.display_name if invitation else user.display_name,
+                user.timezone if user else meeting.timezone,
+            )
+        )
     return due
 
 
@@ -135,9 +136,8 @@ def _claim(items: list[Due]) -> list[tuple[Due, Rating]]:
         rows.append(
             Rating(
                 meeting=item.meeting,
-                user_id=item.attendance.user_id
-                or getattr(item.attendance.invitation, "user_id", None),
-                invitation=item.attendance.invitation,
+                user_id=item.user_id,
+                invitation_id=item.invitation_id,
                 email=item.email.lower(),
                 name=item.name[:200],
                 digest=digest(item.token),
@@ -202,7 +202,7 @@ def send_rating_requests(now: datetime | None = None) -> dict:
     read in two queries, claimed in two, and marked sent or released in one each.
     """
     now = now or timezone.now()
-    items = due_requests(now)
+    items = due_requests(now, limit=BATCH_SIZE)
     if not items:
         return {"rating_requests": 0}
     claimed = _claim(items)

@@ -140,7 +140,7 @@ def test_a_claim_taken_by_another_run_is_not_sent_again(user, smtp_server):
     meeting = ended_meeting(user)
     invitation = invite(meeting)
     attend(meeting, invitation=invitation)
-    due = ratings.due_requests(timezone.now())
+    due = ratings.due_requests(timezone.now(), limit=10)
     # Another sweep claims the same attendee between this one's read and its claim.
     make_rating(meeting, email=invitation.email)
     assert ratings._claim(due) == []
@@ -186,6 +186,27 @@ def test_an_attendee_with_an_account_and_no_invitation_is_asked(user, smtp_serve
     attend(meeting, user=guest)
     assert ratings.send_rating_requests() == {"rating_requests": 1}
     assert smtp_server.messages[0]["To"].addresses[0].addr_spec == "grace@example.org"
+
+
+def test_an_address_in_capitals_is_asked_once(user, smtp_server):
+    meeting = ended_meeting(user)
+    guest = UserFactory(email="Grace.Hopper@Example.org")
+    attend(meeting, user=guest)
+    assert ratings.send_rating_requests() == {"rating_requests": 1}
+    assert ratings.send_rating_requests() == {"rating_requests": 0}
+    assert smtp_server.messages[0]["To"].addresses[0].addr_spec == "Grace.Hopper@Example.org"
+    assert Rating.objects.get().email == "grace.hopper@example.org"
+
+
+def test_a_batch_leaves_the_rest_for_the_next_run(user, smtp_server, monkeypatch):
+    monkeypatch.setattr(ratings, "BATCH_SIZE", 2)
+    meeting = ended_meeting(user)
+    for number in range(3):
+        attend(meeting, invitation=invite(meeting), name=f"Person {number}")
+    assert ratings.send_rating_requests(timezone.now()) == {"rating_requests": 2}
+    assert ratings.send_rating_requests(timezone.now()) == {"rating_requests": 1}
+    assert ratings.send_rating_requests(timezone.now()) == {"rating_requests": 0}
+    assert len(smtp_server.messages) == 3
 
 
 def _queries_to_send(host, attendees: int) -> int:
@@ -365,6 +386,12 @@ def test_the_ratings_take_as_many_queries_for_one_as_for_many(host_client, user)
     one = _host_page_queries(host_client, ended_meeting(user), 1)
     many = _host_page_queries(host_client, ended_meeting(user), 20)
     assert one == many
+
+
+def test_a_meeting_that_has_not_ended_shows_no_ratings(host_client, meeting):
+    response = host_client.get(meeting.get_absolute_url())
+    assert response.status_code == 200
+    assert 'data-testid="ratings"' not in response.text
 
 
 def test_staff_and_cohosts_see_the_ratings(client, user, staff_user):
