@@ -199,7 +199,7 @@ def send_rating_requests(now: datetime | None = None) -> dict:
     """Send the rating requests due over one connection; a failed one waits for the next run.
 
     The number of queries does not grow with the attendees: what is due is
-    read in two queries, claimed in two, and marked sent or released in one each.
+    read in one query, claimed in two, and marked sent or released in one each.
     """
     now = now or timezone.now()
     items = due_requests(now, limit=BATCH_SIZE)

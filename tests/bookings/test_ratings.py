@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings import ratings, services
@@ -457,3 +458,14 @@ def test_the_summary_gives_the_average_and_count_per_booking_type(host, booking_
     html = render_to_string("bookings/ratings/_summary.html", {"summary": summary[booking_type.pk]})
     assert "3.7" in html and "(3 ratings)" in html
     assert "No ratings yet" in render_to_string("bookings/ratings/_summary.html", {})
+
+
+def test_staff_look_at_the_ratings_in_the_admin(client, staff_user, user):
+    meeting = ended_meeting(user)
+    rating, _ = make_rating(meeting, score=4, feedback="Good.", rated_at=timezone.now())
+    client.force_login(staff_user)
+    changelist = client.get(reverse("admin:bookings_rating_changelist"))
+    change = client.get(reverse("admin:bookings_rating_change", args=[rating.pk]))
+    assert changelist.status_code == 200 and "Grace Hopper" in changelist.text
+    assert change.status_code == 200 and "Good." in change.text
+    assert client.get(reverse("admin:bookings_rating_add")).status_code == 403
