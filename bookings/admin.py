@@ -6,6 +6,7 @@ from bookings.models import (
     BookingProfile,
     BookingType,
     DateOverride,
+    Rating,
     Schedule,
     WeeklyInterval,
 )
@@ -70,3 +71,22 @@ class BookingAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    """The attendees' ratings, to look at: they are written by the sweep and the rating page."""
+
+    list_display = ("meeting", "name", "email", "score", "sent_at", "rated_at")
+    list_filter = ("score", ("rated_at", admin.DateFieldListFilter))
+    search_fields = ("name", "email", "meeting__title")
+    list_select_related = ("meeting",)
+    fields = ("meeting", "name", "email", "user", "invitation", "score", "feedback")
+    fields += ("requested_at", "sent_at", "rated_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

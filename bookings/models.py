@@ -416,3 +416,60 @@ class BookingToken(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.digest[:8]}… for booking {self.booking_id}"
+
+
+# Ratings after the call.
+RATING_MIN = 1
+RATING_MAX = 5
+FEEDBACK_MAX = 2000
+
+
+class Rating(models.Model):
+    """One attendee's rating of a meeting they joined: asked for by email, given on its page.
+
+    The row is made when the request email is claimed for sending, and its
+    (meeting, email) is unique: of two sweeps at once, one inserts it and
+    sends. The link's token is kept as its SHA-256 only. The score stays
+    empty until the attendee rates; rating again while rating is open
+    replaces it.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="ratings")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meeting_ratings",
+    )
+    invitation = models.ForeignKey(
+        "invitations.Invitation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ratings",
+    )
+    email = models.EmailField()
+    name = models.CharField(max_length=200)
+    digest = models.CharField(max_length=64, unique=True)
+    # The sweep that inserted the row: it alone sends the email.
+    claimed_by = models.CharField(max_length=32, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    feedback = models.TextField(blank=True, max_length=FEEDBACK_MAX)
+    rated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["rated_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "email"], name="rating_one_per_attendee"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True, rated_at__isnull=True)
+                | Q(score__gte=RATING_MIN, score__lte=RATING_MAX, rated_at__isnull=False),
+                name="rating_score_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} on {self.meeting_id}: {self.score or 'not rated'}"

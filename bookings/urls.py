@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.views import guest
+from bookings.views import guest, ratings
 
 app_name = "bookings"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("bookings/<str:token>/booking.ics", guest.booking_calendar, name="calendar"),
     path("bookings/<str:token>/reschedule/", guest.reschedule, name="reschedule"),
     path("bookings/<str:token>/cancel/", guest.cancel, name="cancel"),
+    # Ratings
+    path("ratings/<str:token>/", ratings.rating_page, name="rate"),
 ]

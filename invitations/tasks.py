@@ -1,5 +1,6 @@
 """Background work of invitations, run by `manage.py db_worker`."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -10,6 +11,11 @@ from invitations import delivery, reminders
 from meetings import services as meeting_services
 
 SWEEP_INTERVAL = timedelta(minutes=1)
+
+# Apps above invitations add their own every-minute work here, from their
+# AppConfig.ready() (bookings: the rating requests after a meeting). Each is
+# called with the sweep's time and returns a dict of counts for its result.
+sweep_steps: list[Callable[[datetime], dict]] = []
 
 
 @task()
@@ -62,8 +68,11 @@ def run_sweep(now: datetime) -> dict:
     recovered = delivery.recover_stuck(now)
     for meeting_pk in delivery.stranded_meetings(now):
         deliver_invitations.enqueue(meeting_pk)
-    return {
+    done = {
         "reminders": reminders.send_due_reminders(now),
         "recovered": recovered,
         "completed": completed,
     }
+    for step in sweep_steps:
+        done |= step(now)
+    return done

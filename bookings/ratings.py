@@ -1,0 +1,305 @@
+"""Ratings after the call: the request email an hour after the end, the rating, what hosts see.
+
+An hour after a meeting's scheduled end, once it has ended, each attendee who
+joined with an account or a personal invitation (share-link guests leave no
+address) gets "How was <title>?" with a personal link. The sweep of
+invitations.tasks runs `send_rating_requests` every minute (registered in
+BookingsConfig.ready()). Ratings are open until 7 days after the end.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import formataddr
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Avg, Count, Exists, F, OuterRef
+from django.db.models.functions import Coalesce, Lower
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from bookings.models import FEEDBACK_MAX, RATING_MAX, RATING_MIN, Rating
+from invitations.delivery import classify
+from invitations.models import Invitation
+from meetings.models import DURATION_MAX, Attendance, Meeting
+
+log = logging.getLogger(__name__)
+
+# When the request goes out, and how long the attendee may rate.
+REQUEST_DELAY = timedelta(hours=1)
+RATING_WINDOW = timedelta(days=7)
+# Requests sent per sweep; the rest wait a minute for the next one.
+BATCH_SIZE = 200
+# token_urlsafe(32) is 43 characters; anything much longer is not ours.
+MAX_TOKEN_LENGTH = 64
+
+CLOSED_MESSAGE = "Rating is closed: ratings can be given until 7 days after the meeting."
+SCORE_MESSAGE = f"Choose a rating from {RATING_MIN} to {RATING_MAX}."
+FEEDBACK_MESSAGE = f"Feedback can be at most {FEEDBACK_MAX} characters."
+
+
+class RatingClosed(Exception):
+    """The meeting ended more than RATING_WINDOW ago: nothing is changed."""
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def closes_at(meeting: Meeting) -> datetime:
+    return meeting.ends_at + RATING_WINDOW
+
+
+def is_open(rating: Rating, now: datetime | None = None) -> bool:
+    return (now or timezone.now()) < closes_at(rating.meeting)
+
+
+# Sending the requests.
+
+
+@dataclass
+class Due:
+    meeting: Meeting
+    user_id: int | None
+    invitation_id: int | None
+    email: str
+    name: str
+    timezone: str
+    token: str = ""
+
+
+def due_requests(now: datetime, *, limit: int) -> list[Due]:
+    """The attendees owed a rating request now, one per (meeting, email), in one query.
+
+    Owed: the meeting has ended, its scheduled end is at least an hour and
+    less than the rating window ago, and the attendee was let into the room
+    with an account or an invitation (so with an address), did not run it
+    (host, co-host, staff) and has not been asked yet: the asked are left out
+    in SQL, on the rating's unique (meeting, email), so the sweep reads only
+    what it will send.
+    """
+    asked = Rating.objects.filter(meeting_id=OuterRef("meeting_id"), email=OuterRef("address"))
+    attendances = (
+        Attendance.objects.select_related("meeting__host", "user", "invitation__user")
+        .filter(
+            meeting__status=Meeting.Status.ENDED,
+            meeting__ends_at__lte=now - REQUEST_DELAY,
+            meeting__ends_at__gt=now - RATING_WINDOW,
+            # The same range on the indexed start, so the meetings are found by index.
+            meeting__starts_at__gt=now - RATING_WINDOW - timedelta(minutes=DURATION_MAX),
+            meeting__starts_at__lte=now - REQUEST_DELAY,
+            admitted_at__isnull=False,
+            is_moderator=False,
+        )
+        .exclude(user__isnull=True, invitation__isnull=True)
+        .exclude(user=F("meeting__host"))
+        .annotate(address=Lower(Coalesce("invitation__email", "user__email")))
+        .exclude(Exists(asked))
+        .order_by("meeting__ends_at", "meeting_id", "pk")[:limit]
+    )
+    due = []
+    seen = set()
+    for attendance in attendances:
+        meeting = attendance.meeting
+        key = (meeting.pk, attendance.address)
+        if key in seen:  # joined more than once
+            continue
+        seen.add(key)
+        invitation = attendance.invitation
+        user = attendance.user or (invitation.user if invitation else None)
+        due.append(
+            Due(
+                meeting,
+                user.pk if user else None,
+                invitation.pk if invitation else None,
+                invitation.email if invitation else user.email,
+                invitation.display_name if invitation else user.display_name,
+                user.timezone if user else meeting.timezone,
+            )
+        )
+    return due
+
+
+def _claim(items: list[Due]) -> list[tuple[Due, Rating]]:
+    """Insert a Rating row per item, with a new token's digest; keep those this run inserted."""
+    claim = uuid.uuid4().hex
+    rows = []
+    for item in items:
+        item.token = secrets.token_urlsafe(32)
+        rows.append(
+            Rating(
+                meeting=item.meeting,
+                user_id=item.user_id,
+                invitation_id=item.invitation_id,
+                email=item.email.lower(),
+                name=item.name[:200],
+                digest=digest(item.token),
+                claimed_by=claim,
+            )
+        )
+    Rating.objects.bulk_create(rows, ignore_conflicts=True)
+    ours = {
+        digest_: pk
+        for pk, digest_ in Rating.objects.filter(claimed_by=claim).values_list("pk", "digest")
+    }
+    claimed = []
+    for item, row in zip(items, rows, strict=True):
+        pk = ours.get(row.digest)
+        if pk is not None:
+            row.pk = pk
+            claimed.append((item, row))
+    return claimed
+
+
+def rating_url(token: str) -> str:
+    return f"{settings.SITE_URL}/ratings/{token}/"
+
+
+def rating_request_email(item: Due) -> EmailMultiAlternatives:
+    """ "How was <title>?" with the attendee's personal rating link."""
+    meeting = item.meeting
+    host = meeting.host
+    context = {
+        "meeting": meeting,
+        "host": host,
+        "name": item.name,
+        "starts_at": meeting.starts_at,
+        "ends_at": meeting.ends_at,
+        "zone_name": item.timezone,
+        "rating_url": rating_url(item.token),
+        "closes_at": closes_at(meeting),
+    }
+    with timezone.override(ZoneInfo(item.timezone)):
+        subject = render_to_string("emails/rating-request-subject.txt", context)
+        text = render_to_string("emails/rating-request-body.txt", context)
+        html = render_to_string("emails/rating-request-body.html", context)
+    message = EmailMultiAlternatives(
+        " ".join(subject.split()),
+        text,
+        settings.DEFAULT_FROM_EMAIL,
+        [_address(item.name, item.email)],
+        reply_to=[_address(host.display_name, host.email)],
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _address(name: str, email: str) -> str:
+    return formataddr((" ".join(name.split()), email))
+
+
+def send_rating_requests(now: datetime | None = None) -> dict:
+    """Send the rating requests due over one connection; a failed one waits for the next run.
+
+    The number of queries does not grow with the attendees: what is due is
+    read in one query, claimed in two, and marked sent or released in one each.
+    """
+    now = now or timezone.now()
+    items = due_requests(now, limit=BATCH_SIZE)
+    if not items:
+        return {"rating_requests": 0}
+    claimed = _claim(items)
+    sent: list[int] = []
+    failed: list[int] = []
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as error:  # no connection: everything waits for the next run
+        log.warning("Rating requests not sent: %s", classify(error))
+        failed = [row.pk for _, row in claimed]
+    else:
+        for item, row in claimed:
+            try:
+                connection.send_messages([rating_request_email(item)])
+            except Exception as error:  # released, retried next run
+                log.warning("Rating request to %s failed: %s", item.email, classify(error))
+                failed.append(row.pk)
+            else:
+                sent.append(row.pk)
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            log.debug("Closing the mail connection failed", exc_info=True)
+    if sent:
+        Rating.objects.filter(pk__in=sent).update(sent_at=timezone.now(), claimed_by="")
+    if failed:
+        Rating.objects.filter(pk__in=failed, score__isnull=True).delete()
+    return {"rating_requests": len(sent)}
+
+
+# The rating page.
+
+
+def rating_for_token(*, token: str) -> Rating | None:
+    """The rating a link opens, with its meeting and host; None for a wrong token.
+
+    Looked up by digest, so the database's timing says nothing about the token;
+    the digests are compared once more in constant time.
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    wanted = digest(token)
+    found = Rating.objects.select_related("meeting__host").filter(digest=wanted).first()
+    if found is None or not hmac.compare_digest(found.digest, wanted):
+        return None
+    return found
+
+
+@transaction.atomic
+def rating_give(*, rating: Rating, score: int, feedback: str, now: datetime | None = None) -> None:
+    """Save the attendee's rating, replacing an earlier one, while rating is open."""
+    now = now or timezone.now()
+    if not RATING_MIN <= score <= RATING_MAX:
+        raise ValueError(SCORE_MESSAGE)
+    # Conditional on the window in SQL, so a POST that straddles the close changes nothing.
+    updated = Rating.objects.filter(pk=rating.pk, meeting__ends_at__gt=now - RATING_WINDOW).update(
+        score=score, feedback=feedback, rated_at=now
+    )
+    if not updated:
+        raise RatingClosed(CLOSED_MESSAGE)
+    rating.score, rating.feedback, rating.rated_at = score, feedback, now
+
+
+# What hosts see.
+
+
+def can_see_ratings(user, meeting: Meeting) -> bool:
+    """The host, staff and the meeting's co-hosts; not its other invitees."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or meeting.host_id == user.pk:
+        return True
+    return meeting.invitations.filter(
+        user=user, role=Invitation.Role.MODERATOR, revoked_at__isnull=True
+    ).exists()
+
+
+def meeting_ratings(*, meeting: Meeting) -> list[Rating]:
+    """The meeting's given ratings, oldest first."""
+    return list(
+        Rating.objects.filter(meeting=meeting, score__isnull=False).only(
+            "name", "email", "score", "feedback", "rated_at", "meeting_id"
+        )
+    )
+
+
+def rating_summary(*, host) -> dict[int, tuple[float, int]]:
+    """{booking_type_id: (average, count)} of the ratings of meetings booked with a host's types."""
+    rows = (
+        Rating.objects.filter(meeting__booking__booking_type__host=host, score__isnull=False)
+        .values("meeting__booking__booking_type")
+        .annotate(average=Avg("score"), count=Count("pk"))
+        .order_by()
+    )
+    return {
+        row["meeting__booking__booking_type"]: (round(float(row["average"]), 2), row["count"])
+        for row in rows
+    }
