@@ -9,7 +9,6 @@ guest's answers and a calendar file (REQUEST, or CANCEL), sent by
 bookings.tasks.notify_host.
 """
 
-from email.utils import formataddr
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,9 +18,8 @@ from django.utils import timezone
 
 from bookings import links, tokens
 from bookings.models import Booking
-from invitations.backends import calendar_alternative_supported
 from invitations.calendar import Attendee, build_calendar
-from invitations.emails import CalendarEmail, EmailBlock, recipient_for
+from invitations.emails import EmailBlock, attach_calendar, recipient_for, render_email
 from invitations.models import Invitation
 
 HOST_KINDS = ("new", "moved", "cancelled")
@@ -79,19 +77,14 @@ def host_email(booking: Booking, *, kind: str, calendar_alternative: bool | None
         "zone_name": host.timezone,
         "site_url": settings.SITE_URL,
     }
-    with timezone.override(ZoneInfo(host.timezone)):
-        subject = render_to_string("emails/booking-host-subject.txt", context)
-        text = render_to_string("emails/booking-host-body.txt", context)
-        html = render_to_string("emails/booking-host-body.html", context)
-    message = CalendarEmail(
-        " ".join(subject.split()),
-        text,
-        settings.DEFAULT_FROM_EMAIL,
-        [_address(host.display_name, host.email)],
+    message = render_email(
+        "booking-host",
+        context,
+        zone=host.timezone,
+        to=(host.display_name, host.email),
         # The host's answer goes to the guest.
-        reply_to=[_address(booking.guest_name, booking.guest_email)],
+        reply_to=(booking.guest_name, booking.guest_email),
     )
-    message.attach_alternative(html, "text/html")
     method = "CANCEL" if kind == "cancelled" else "REQUEST"
     rsvp = booking.invitation.rsvp if booking.invitation_id else "needs_action"
     ics = build_calendar(
@@ -99,16 +92,6 @@ def host_email(booking: Booking, *, kind: str, calendar_alternative: bool | None
         method=method,
         attendee=Attendee(booking.guest_email, booking.guest_name, rsvp),
         join_url=meeting_url,
-    ).decode()
-    # As invitations do: an inline calendar where the mail route takes one, and the file.
-    if calendar_alternative is None:
-        calendar_alternative = calendar_alternative_supported()
-    mimetype = f"text/calendar; method={method}"
-    if calendar_alternative:
-        message.attach_alternative(ics, mimetype)
-    message.attach("invite.ics", ics, mimetype)
+    )
+    attach_calendar(message, ics, method, calendar_alternative)
     return message
-
-
-def _address(name: str, email: str) -> str:
-    return formataddr((" ".join(name.split()), email))

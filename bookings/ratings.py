@@ -14,19 +14,17 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import formataddr
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Avg, Count, Exists, F, OuterRef
 from django.db.models.functions import Coalesce, Lower
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from bookings.models import FEEDBACK_MAX, RATING_MAX, RATING_MIN, Rating
 from invitations.delivery import classify
+from invitations.emails import render_email
 from invitations.models import Invitation
 from meetings.models import DURATION_MAX, Attendance, Meeting
 
@@ -176,23 +174,13 @@ def rating_request_email(item: Due) -> EmailMultiAlternatives:
         "rating_url": rating_url(item.token),
         "closes_at": closes_at(meeting),
     }
-    with timezone.override(ZoneInfo(item.timezone)):
-        subject = render_to_string("emails/rating-request-subject.txt", context)
-        text = render_to_string("emails/rating-request-body.txt", context)
-        html = render_to_string("emails/rating-request-body.html", context)
-    message = EmailMultiAlternatives(
-        " ".join(subject.split()),
-        text,
-        settings.DEFAULT_FROM_EMAIL,
-        [_address(item.name, item.email)],
-        reply_to=[_address(host.display_name, host.email)],
+    return render_email(
+        "rating-request",
+        context,
+        zone=item.timezone,
+        to=(item.name, item.email),
+        reply_to=(host.display_name, host.email),
     )
-    message.attach_alternative(html, "text/html")
-    return message
-
-
-def _address(name: str, email: str) -> str:
-    return formataddr((" ".join(name.split()), email))
 
 
 def send_rating_requests(now: datetime | None = None) -> dict:

@@ -146,19 +146,37 @@ def _email(name: str, meeting: Meeting, recipient: Recipient, **context) -> Cale
         "site_url": settings.SITE_URL,
         **context,
     }
-    # Templates show times in the active zone: the recipient's.
-    with timezone.override(ZoneInfo(recipient.timezone)):
+    # Answers go to the host, not to the site's sending address.
+    reply_to = None if recipient.email == host.email else (host.display_name, host.email)
+    return render_email(
+        name,
+        context,
+        zone=recipient.timezone,
+        to=(recipient.name, recipient.email),
+        reply_to=reply_to,
+    )
+
+
+def render_email(
+    name: str,
+    context: dict,
+    *,
+    zone: str,
+    to: tuple[str, str],
+    reply_to: tuple[str, str] | None = None,
+) -> CalendarEmail:
+    """One person's email from templates/emails/<name>-subject.txt, -body.txt and -body.html,
+    with times in `zone`; `to` and `reply_to` are (name, address) pairs."""
+    with timezone.override(ZoneInfo(zone)):
         subject = render_to_string(f"emails/{name}-subject.txt", context)
         text = render_to_string(f"emails/{name}-body.txt", context)
         html = render_to_string(f"emails/{name}-body.html", context)
-    # Answers go to the host, not to the site's sending address.
-    reply_to = [] if recipient.email == host.email else [_address(host.display_name, host.email)]
     message = CalendarEmail(
         _one_line(subject),
         text,
         settings.DEFAULT_FROM_EMAIL,
-        [_address(recipient.name, recipient.email)],
-        reply_to=reply_to,
+        [_address(*to)],
+        reply_to=[_address(*reply_to)] if reply_to else [],
     )
     message.attach_alternative(html, "text/html")
     return message
@@ -180,14 +198,20 @@ def _attach_calendar(
     alternative: bool | None,
     join_url: str = "",
 ) -> None:
-    """The invitee's calendar as a `text/calendar; method=…` alternative and as `invite.ics`.
+    attendee = Attendee(invitation.email, invitation.display_name, invitation.rsvp)
+    ics = build_calendar(invitation.meeting, method=method, attendee=attendee, join_url=join_url)
+    attach_calendar(message, ics, method, alternative)
+
+
+def attach_calendar(
+    message: EmailMultiAlternatives, ics: bytes, method: str, alternative: bool | None
+) -> None:
+    """A calendar as a `text/calendar; method=…` alternative and as `invite.ics`.
 
     ESPs that refuse calendar alternatives get the attachment alone; None: look it up now.
     """
     if alternative is None:
         alternative = calendar_alternative_supported()
-    attendee = Attendee(invitation.email, invitation.display_name, invitation.rsvp)
-    ics = build_calendar(invitation.meeting, method=method, attendee=attendee, join_url=join_url)
     content = ics.decode()
     mimetype = f"text/calendar; method={method}"
     if alternative:
