@@ -500,3 +500,11 @@ def test_moving_outside_availability_is_refused(client_of, booking_type):
     assert "Ada Lovelace is not available then." in messages_of(response)
     booking.refresh_from_db()
     assert booking.starts_at == at(monday, 10).astimezone(UTC)
+
+
+def test_the_meeting_page_of_a_booking_links_to_moving_and_cancelling_it(client_of, booking_type):
+    booking = book(booking_type, at(next_weekday(0), 10))
+    page = messages_of(client_of.get(booking.meeting.get_absolute_url()))
+    assert "Booked by Grace Hopper" in page
+    assert reverse("bookings:host_booking_move", args=[booking.pk]) in page
+    assert reverse("bookings:host_booking_cancel", args=[booking.pk]) in page
