@@ -1,7 +1,7 @@
 """Input validation of the booking pages; the writes are in setup.py and services.py."""
 
 import re
-from datetime import time
+from datetime import date, time
 from itertools import pairwise
 
 from django import forms
@@ -168,6 +168,16 @@ class DateOverrideForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "Day off"}),
     )
 
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_day(self) -> date:
+        day = self.cleaned_data["day"]
+        if self.today is not None and day < self.today:
+            raise forms.ValidationError("Pick a date from today on.")
+        return day
+
     def clean_hours(self):
         return parse_hours(self.cleaned_data["hours"])
 
@@ -258,6 +268,7 @@ class BookingTypeForm(forms.ModelForm):
         self.google_offered = google.is_configured() or (
             self.instance.location == BookingType.Location.GOOGLE_MEET
         )
+        self.google_account = google.connected_account(host) if self.google_offered else None
         if not self.google_offered:
             self.fields["location"].choices = [
                 choice
@@ -281,7 +292,7 @@ class BookingTypeForm(forms.ModelForm):
         # An external location without its link is refused by the model's clean().
         location = data.get("location")
         if location == BookingType.Location.GOOGLE_MEET and (
-            not google.is_configured() or google.connected_account(self.host) is None
+            not google.is_configured() or self.google_account is None
         ):
             self.add_error(
                 "location", "Connect your Google account on your profile to offer Google Meet."

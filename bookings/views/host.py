@@ -1,5 +1,6 @@
 """The host's booking setup: their page's handle, availability, booking types, and bookings."""
 
+import copy
 from datetime import date, datetime
 
 from django.conf import settings
@@ -60,7 +61,6 @@ def overview(request):
         .select_related("schedule")
         .annotate(
             upcoming_count=Count("bookings", filter=confirmed & Q(bookings__ends_at__gte=now)),
-            booking_count=Count("bookings"),
         )
         .order_by("title", "pk")
     )
@@ -211,7 +211,7 @@ def schedule_hours(request, pk: int):
 @require_POST
 def schedule_override(request, pk: int):
     schedule = _own_schedule(request, pk)
-    form = DateOverrideForm(request.POST)
+    form = DateOverrideForm(request.POST, today=timezone.localdate(timezone=schedule.zone))
     if form.is_valid():
         day, spans = form.cleaned_data["day"], form.cleaned_data["hours"]
         try:
@@ -286,9 +286,7 @@ def type_edit(request, pk: int):
     booking_type = get_object_or_404(BookingType, pk=pk, host=request.user)
     # The form fills its instance in while validating; the service gets an untouched one.
     form = BookingTypeForm(
-        request.POST or None,
-        instance=BookingType.objects.get(pk=booking_type.pk),
-        host=request.user,
+        request.POST or None, instance=copy.copy(booking_type), host=request.user
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -508,3 +508,11 @@ def test_the_meeting_page_of_a_booking_links_to_moving_and_cancelling_it(client_
     assert "Booked by Grace Hopper" in page
     assert reverse("bookings:host_booking_move", args=[booking.pk]) in page
     assert reverse("bookings:host_booking_cancel", args=[booking.pk]) in page
+
+
+def test_an_override_in_the_past_is_refused(client_of, schedule):
+    url = reverse("bookings:host_schedule_override", args=[schedule.pk])
+    response = client_of.post(url, {"day": "2020-01-06", "hours": ""})
+    assert response.status_code == 400
+    assert "Pick a date from today on." in messages_of(response)
+    assert not DateOverride.objects.exists()
