@@ -243,6 +243,8 @@ class BookingTypeForm(forms.ModelForm):
         help_texts = {
             "slug": "Lowercase letters, digits and hyphens: /book/<handle>/<address>/.",
             "minimum_notice": "240 is 4 hours.",
+            "buffer_before": "",
+            "buffer_after": "",
             "is_active": "",
         }
         widgets = {
