@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.views import host
+from bookings.views import host, host_bookings
 
 app_name = "bookings"
 
@@ -39,14 +39,18 @@ urlpatterns = [
     path("booking-pages/types/<int:pk>/", host.type_edit, name="host_type_edit"),
     path(
         "booking-pages/types/<int:pk>/bookings/",
-        host.booking_list,
+        host_bookings.booking_list,
         name="host_type_bookings",
     ),
-    path("booking-pages/bookings/", host.booking_list, name="host_bookings"),
+    path("booking-pages/bookings/", host_bookings.booking_list, name="host_bookings"),
     path(
         "booking-pages/bookings/<int:pk>/cancel/",
-        host.booking_cancel,
+        host_bookings.booking_cancel,
         name="host_booking_cancel",
     ),
-    path("booking-pages/bookings/<int:pk>/move/", host.booking_move, name="host_booking_move"),
+    path(
+        "booking-pages/bookings/<int:pk>/move/",
+        host_bookings.booking_move,
+        name="host_booking_move",
+    ),
 ]

@@ -1,23 +1,19 @@
-"""The host's booking setup: their page's handle, availability, booking types, and bookings."""
+"""The host's booking setup: their page's handle, availability, booking types."""
 
 import copy
-from datetime import date, datetime
+from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bookings import selectors, services, setup
+from bookings import selectors, setup
 from bookings.forms import (
-    BookingCancelForm,
-    BookingMoveForm,
     BookingProfileForm,
     BookingTypeForm,
     DateOverrideForm,
@@ -26,15 +22,13 @@ from bookings.forms import (
 )
 from bookings.models import Booking, BookingProfile, BookingType, Schedule
 
-BOOKINGS_PER_PAGE = 25
-
 
 def public_path(handle: str, slug: str = "") -> str:
     """The guest's page of a handle, or of one of its types: /book/<handle>/<slug>/."""
     return f"/book/{handle}/{slug}/" if slug else f"/book/{handle}/"
 
 
-def _refused(form, error: ValidationError, *, field_map: dict | None = None) -> None:
+def refused(form, error: ValidationError, *, field_map: dict | None = None) -> None:
     """A service's reasons on the form's fields (or above the form)."""
     reasons = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
     for field, texts in reasons.items():
@@ -101,7 +95,7 @@ def page_settings(request):
                 introduction=form.cleaned_data["introduction"],
             )
         except ValidationError as error:
-            _refused(form, error)
+            refused(form, error)
         else:
             messages.success(request, "Your booking page is saved.")
             return redirect("bookings:host_overview")
@@ -133,7 +127,7 @@ def schedule_list(request):
                 timezone_name=form.cleaned_data["timezone"],
             )
         except ValidationError as error:
-            _refused(form, error)
+            refused(form, error)
         else:
             messages.success(request, "Schedule added: now set its hours.")
             return redirect("bookings:host_schedule", pk=schedule.pk)
@@ -183,7 +177,7 @@ def schedule_detail(request, pk: int):
                 timezone_name=form.cleaned_data["timezone"],
             )
         except ValidationError as error:
-            _refused(form, error)
+            refused(form, error)
         else:
             messages.success(request, "Schedule saved.")
             return redirect("bookings:host_schedule", pk=schedule.pk)
@@ -200,7 +194,7 @@ def schedule_hours(request, pk: int):
         try:
             setup.schedule_set_weekly(schedule=schedule, intervals=form.intervals())
         except ValidationError as error:
-            _refused(form, error)
+            refused(form, error)
         else:
             messages.success(request, "Weekly hours saved.")
             return redirect("bookings:host_schedule", pk=schedule.pk)
@@ -217,7 +211,7 @@ def schedule_override(request, pk: int):
         try:
             setup.schedule_set_override(schedule=schedule, day=day, intervals=spans)
         except ValidationError as error:
-            _refused(form, error)
+            refused(form, error)
         else:
             what = "other hours" if spans else "a day off"
             messages.success(request, f"{day:%d %b %Y} is now {what}.")
@@ -273,7 +267,7 @@ def type_create(request):
         try:
             setup.booking_type_create(host=request.user, **data)
         except ValidationError as error:
-            _refused(form, error)
+            refused(form, error)
         else:
             messages.success(request, "Booking type added.")
             return redirect("bookings:host_overview")
@@ -292,7 +286,7 @@ def type_edit(request, pk: int):
         try:
             setup.booking_type_update(booking_type=booking_type, **form.settings())
         except ValidationError as error:
-            _refused(form, error)
+            refused(form, error)
         else:
             messages.success(request, "Booking type saved.")
             return redirect("bookings:host_overview")
@@ -307,117 +301,4 @@ def _type_form(request, form, booking_type):
         "bookings/host/type_form.html",
         {"form": form, "booking_type": booking_type, "preview": preview},
         status=_status(form),
-    )
-
-
-# ---------------------------------------------------------------------------
-# Bookings: the list, cancel, move
-
-
-@login_required
-@require_GET
-def booking_list(request, pk: int | None = None):
-    booking_type = None
-    if pk is not None:
-        booking_type = get_object_or_404(BookingType, pk=pk, host=request.user)
-    past = request.GET.get("when") == "past"
-    now = timezone.now()
-    bookings = selectors.host_bookings(host=request.user, booking_type=booking_type)
-    if past:
-        bookings = bookings.filter(ends_at__lt=now).order_by("-starts_at", "-pk")
-    else:
-        bookings = bookings.filter(ends_at__gte=now)
-    page = Paginator(bookings, BOOKINGS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "bookings/host/bookings.html",
-        {
-            "booking_type": booking_type,
-            "page": page,
-            "past": past,
-            "query": "when=past" if past else "",
-        },
-    )
-
-
-def _own_booking(request, pk: int) -> Booking:
-    return get_object_or_404(
-        Booking.objects.select_related("booking_type", "meeting"), pk=pk, host=request.user
-    )
-
-
-def _back_to_list(booking: Booking) -> str:
-    return reverse("bookings:host_type_bookings", args=[booking.booking_type_id])
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def booking_cancel(request, pk: int):
-    booking = _own_booking(request, pk)
-    form = BookingCancelForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if booking.is_cancelled:
-            form.add_error(None, "This booking was already cancelled.")
-            status = 409
-        elif form.is_valid():
-            try:
-                services.booking_cancel(
-                    booking=booking, by=Booking.Party.HOST, reason=form.cleaned_data["reason"]
-                )
-            except ValidationError as error:
-                _refused(form, error)
-                status = 409
-            else:
-                messages.success(request, f"Cancelled; {booking.guest_name} is told by email.")
-                return redirect(_back_to_list(booking))
-    return render(
-        request,
-        "bookings/host/booking_cancel.html",
-        {"booking": booking, "form": form},
-        status=status,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def booking_move(request, pk: int):
-    booking = _own_booking(request, pk)
-    zone = booking.meeting.zone
-    local = timezone.localtime(booking.starts_at, zone)
-    form = BookingMoveForm(
-        request.POST or None,
-        durations=sorted({*booking.booking_type.durations, booking.duration}),
-        initial={"date": local.date(), "time": local.time(), "duration": booking.duration},
-    )
-    status = 200
-    if booking.is_cancelled:
-        form.add_error(None, "This booking was cancelled and can no longer be moved.")
-        status = 409
-    elif request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            starts_at = datetime.combine(data["date"], data["time"], zone)
-            try:
-                services.booking_reschedule(
-                    booking=booking,
-                    starts_at=starts_at,
-                    duration=data["duration"],
-                    by=Booking.Party.HOST,
-                )
-            except services.SlotTaken as error:
-                _refused(form, error, field_map={"starts_at": None})
-                status = 409
-            except ValidationError as error:
-                _refused(form, error, field_map={"starts_at": None})
-            else:
-                messages.success(request, f"Moved; {booking.guest_name} is told by email.")
-                return redirect(_back_to_list(booking))
-    return render(
-        request,
-        "bookings/host/booking_move.html",
-        {"booking": booking, "form": form, "zone": booking.meeting.timezone},
-        status=status,
     )
