@@ -1,6 +1,6 @@
 """The host's bookings: the list (all, or one type's), cancelling and moving one."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -120,9 +120,43 @@ def booking_move(request, pk: int):
             else:
                 messages.success(request, f"Moved; {booking.guest_name} is told by email.")
                 return redirect(_back_to_list(booking))
+    # The free times of one day (the booking's own, or the one asked for), to pick from.
+    source = request.POST if request.method == "POST" else request.GET
+    day = _date_or(source.get("date", ""), local.date())
+    duration = source.get("duration", "")
+    duration = int(duration) if duration.isdigit() else booking.duration
     return render(
         request,
         "bookings/host/booking_move.html",
-        {"booking": booking, "form": form, "zone": booking.meeting.timezone},
+        {
+            "booking": booking,
+            "form": form,
+            "zone": booking.meeting.timezone,
+            "free_day": day,
+            "free_duration": str(duration),
+            "free_times": [] if booking.is_cancelled else _free_times(booking, day, duration),
+        },
         status=status,
     )
+
+
+def _date_or(text: str, default: date) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return default
+
+
+def _free_times(booking: Booking, day: date, duration: int) -> list[str]:
+    """The day's free starts on the clock of the meeting's zone, its own time counted free."""
+    try:
+        found = selectors.day_slots(
+            booking_type=booking.booking_type,
+            duration=duration,
+            guest_timezone=booking.meeting.timezone,
+            day=day,
+            exclude_booking=booking,
+        )
+    except (ValidationError, OverflowError):
+        return []
+    return [slot.strftime("%H:%M") for slot in found.slots]

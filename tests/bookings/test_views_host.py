@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -516,3 +517,35 @@ def test_an_override_in_the_past_is_refused(client_of, schedule):
     assert response.status_code == 400
     assert "Pick a date from today on." in messages_of(response)
     assert not DateOverride.objects.exists()
+
+
+def free_times(page: str) -> list[str]:
+    return re.findall(r'<button type="submit" name="time" value="(\d\d:\d\d)"', page)
+
+
+def test_the_move_page_offers_the_days_free_times_and_moves_to_one(client_of, host, booking_type):
+    monday = next_weekday(0)
+    booking = book(booking_type, at(monday, 10))
+    tuesday = monday + timedelta(days=1)
+    MeetingFactory(host=host, starts_at=at(tuesday, 9), duration=60)
+    url = reverse("bookings:host_booking_move", args=[booking.pk])
+    # The booking's own time is free for it; the lunch hour is not availability.
+    own_day = free_times(messages_of(client_of.get(url)))
+    assert "10:00" in own_day and "09:00" in own_day
+    assert "12:00" not in own_day and "16:30" in own_day
+    page = free_times(
+        messages_of(client_of.get(url, {"date": tuesday.isoformat(), "duration": "60"}))
+    )
+    assert page[:2] == ["10:00", "10:30"]
+    assert "16:30" not in page  # an hour from 16:30 passes 17:00
+    response = client_of.post(url, {"date": tuesday.isoformat(), "duration": "60", "time": "10:00"})
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert (booking.starts_at, booking.duration) == (at(tuesday, 10).astimezone(UTC), 60)
+
+
+def test_the_move_page_survives_a_bad_day_in_its_address(client_of, booking_type):
+    booking = book(booking_type, at(next_weekday(0), 10))
+    url = reverse("bookings:host_booking_move", args=[booking.pk])
+    for query in ({"date": "9999-12-31"}, {"date": "nonsense", "duration": "x"}, {"duration": "7"}):
+        assert client_of.get(url, query).status_code == 200
