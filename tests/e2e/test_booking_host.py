@@ -1,9 +1,11 @@
-from datetime import time
+from datetime import UTC, datetime, time
 
 import pytest
 from playwright.sync_api import expect
 
+from bookings import services
 from bookings.models import BookingProfile, BookingType, Schedule
+from tests.bookings.conftest import make_schedule, make_type, next_weekday
 from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.e2e
@@ -73,14 +75,22 @@ def test_a_host_sets_up_a_booking_page(host_page, user, live_server, browser_log
 
 def test_the_booking_setup_pages_fit_a_phone(new_page, user, password, browser_log):
     BookingProfile.objects.create(user=user, handle="ada-lovelace-and-the-analytical-engine")
-    schedule = Schedule.objects.create(host=user, name="Working hours", timezone="UTC")
-    BookingType.objects.create(
-        host=user,
+    schedule = make_schedule(user, zone="UTC")
+    booking_type = make_type(
+        user,
         title="A long conversation about the analytical engine and its programs",
         slug="conversation-about-the-analytical-engine",
         durations=[30, 60, 90],
         label="Mentoring",
     )
+    booking = services.booking_create(
+        booking_type=booking_type,
+        starts_at=datetime.combine(next_weekday(0), time(10), UTC),
+        duration=30,
+        guest_name="Bartholomew Featherstonehaugh-Smythe",
+        guest_email="bartholomew.featherstonehaugh@international-consolidated.example.com",
+        guest_timezone="Europe/London",
+    ).booking
     page = log_in(new_page(viewport=PHONE), user, password)
     paths = [
         "/booking-pages/",
@@ -88,8 +98,10 @@ def test_the_booking_setup_pages_fit_a_phone(new_page, user, password, browser_l
         "/booking-pages/availability/",
         f"/booking-pages/availability/{schedule.pk}/",
         "/booking-pages/types/new/",
-        f"/booking-pages/types/{BookingType.objects.get().pk}/",
+        f"/booking-pages/types/{booking_type.pk}/",
         "/booking-pages/bookings/",
+        f"/booking-pages/bookings/{booking.pk}/move/",
+        f"/booking-pages/bookings/{booking.pk}/cancel/",
         "/accounts/profile/",
     ]
     widths = {}
