@@ -509,6 +509,8 @@ def test_the_meeting_page_of_a_booking_links_to_moving_and_cancelling_it(client_
     assert "Booked by Grace Hopper" in page
     assert reverse("bookings:host_booking_move", args=[booking.pk]) in page
     assert reverse("bookings:host_booking_cancel", args=[booking.pk]) in page
+    # Cancelling the meeting alone would leave the booking holding the slot.
+    assert reverse("meetings:cancel", args=[booking.meeting.meeting_id]) not in page
 
 
 def test_an_override_in_the_past_is_refused(client_of, schedule):
