@@ -12,6 +12,7 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("meetings/", include("invitations.urls")),
     path("join/", include("meetings.join_urls")),
+    path("", include("bookings.urls")),
     path("admin/", admin.site.urls),
     path("", include("bookings.urls")),
 ]

@@ -415,8 +415,8 @@ def test_detail_runs_a_constant_number_of_queries(
     host_client, meeting, count, django_assert_num_queries
 ):
     _invite(meeting, count)
-    # session, user, meeting with host, invitation counts, a page of them, attendance
-    with django_assert_num_queries(6):
+    # session, user, meeting with host, invitation counts, a page of them, attendance, booking
+    with django_assert_num_queries(7):
         response = host_client.get(_url("detail", meeting))
     assert response.text.count("data-invitation-id=") == min(count, 25)
 
