@@ -14,5 +14,4 @@ urlpatterns = [
     path("join/", include("meetings.join_urls")),
     path("", include("bookings.urls")),
     path("admin/", admin.site.urls),
-    path("", include("bookings.urls")),
 ]
