@@ -7,7 +7,7 @@ app_name = "bookings"
 urlpatterns = [
     # Hosts: setting up their booking pages, under a prefix no guest link can take.
     path("booking-pages/", host.overview, name="host_overview"),
-    path("booking-pages/page/", host.page_settings, name="host_page"),
+    path("booking-pages/page/", host.page_settings, name="host_settings"),
     path("booking-pages/availability/", host.schedule_list, name="host_schedules"),
     path("booking-pages/availability/<int:pk>/", host.schedule_detail, name="host_schedule"),
     path(

@@ -73,7 +73,7 @@ def type_data(**overrides) -> dict:
 
 HOST_PAGES = [
     ("bookings:host_overview", False),
-    ("bookings:host_page", False),
+    ("bookings:host_settings", False),
     ("bookings:host_schedules", False),
     ("bookings:host_bookings", False),
     ("bookings:host_type_create", False),
@@ -132,14 +132,14 @@ def test_the_header_links_to_booking_pages(client_of):
 
 
 def test_the_handle_is_suggested_from_the_name(client_of):
-    response = client_of.get(reverse("bookings:host_page"))
+    response = client_of.get(reverse("bookings:host_settings"))
     assert response.status_code == 200
     assert 'value="ada-lovelace"' in messages_of(response)
 
 
 def test_a_handle_and_introduction_are_saved(client_of, host):
     response = client_of.post(
-        reverse("bookings:host_page"), {"handle": "Ada-L", "introduction": "Analytical engines."}
+        reverse("bookings:host_settings"), {"handle": "Ada-L", "introduction": "Analytical engines."}
     )
     assert response.status_code == 302
     profile = BookingProfile.objects.get(user=host)
@@ -151,7 +151,7 @@ def test_a_handle_and_introduction_are_saved(client_of, host):
 @pytest.mark.parametrize("handle", ["ab", "-ada", "ada-", "ada lovelace", "ada/x", "ädä", "a" * 41])
 def test_a_bad_handle_is_refused(client_of, host, handle):
     BookingProfile.objects.create(user=host, handle="ada")
-    response = client_of.post(reverse("bookings:host_page"), {"handle": handle})
+    response = client_of.post(reverse("bookings:host_settings"), {"handle": handle})
     assert response.status_code == 400
     assert "lowercase letters, digits and hyphens" in messages_of(response) or (
         "at most 40 characters" in messages_of(response)
@@ -161,7 +161,7 @@ def test_a_bad_handle_is_refused(client_of, host, handle):
 
 def test_a_taken_handle_is_refused(client_of, host, stranger):
     BookingProfile.objects.create(user=stranger, handle="ada")
-    response = client_of.post(reverse("bookings:host_page"), {"handle": "ADA"})
+    response = client_of.post(reverse("bookings:host_settings"), {"handle": "ADA"})
     assert response.status_code == 400
     assert "This handle is taken; try another." in messages_of(response)
     assert not BookingProfile.objects.filter(user=host).exists()
@@ -169,7 +169,7 @@ def test_a_taken_handle_is_refused(client_of, host, stranger):
 
 def test_the_profile_page_shows_the_booking_page_link(client_of, host):
     response = client_of.get(reverse("accounts:profile"))
-    assert reverse("bookings:host_page") in messages_of(response)
+    assert reverse("bookings:host_settings") in messages_of(response)
     BookingProfile.objects.create(user=host, handle="ada")
     response = client_of.get(reverse("accounts:profile"))
     assert 'data-copy="http://testserver/book/ada/"' in messages_of(response)
