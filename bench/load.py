@@ -37,6 +37,12 @@ class Scenario:
     target: float | None
     # Applied to one response before the timed runs.
     check_body: BodyCheck = lambda body: None
+    # For requests that must differ (each booking takes its time): called, from any
+    # client thread, for every request instead of sending `request` again.
+    next_request: Callable[[], Request] | None = None
+
+    def request_to_send(self) -> Request:
+        return self.next_request() if self.next_request is not None else self.request
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ def preflight(host: str, port: int, scenario: Scenario) -> None:
     """One request with its body checked, so that a wrong page fails before the timing starts."""
     connection = HTTPConnection(host, port, timeout=REQUEST_TIMEOUT)
     try:
-        status, body, _ = fetch(connection, scenario.request)
+        status, body, _ = fetch(connection, scenario.request_to_send())
     finally:
         connection.close()
     _check_status(scenario, status, body)
@@ -166,7 +172,7 @@ def _client(
             if connection.sock is None:
                 # http.client closed it after a "Connection: close" and opens a new one now.
                 log.reconnects += 1
-            status, body, _ = fetch(connection, scenario.request)
+            status, body, _ = fetch(connection, scenario.request_to_send())
             ended = time.perf_counter()
             log.sent += 1
             _check_status(scenario, status, body)
@@ -187,11 +193,11 @@ def _check_status(scenario: Scenario, status: int, body: bytes) -> None:
     if status != scenario.expected_status:
         raise UnexpectedResponse(
             f"{scenario.name}: {scenario.request.method} {scenario.request.path} answered "
-            f"{status}, expected {scenario.expected_status}: {_gist(body)}"
+            f"{status}, expected {scenario.expected_status}: {gist(body)}"
         )
 
 
-def _gist(body: bytes) -> str:
+def gist(body: bytes) -> str:
     """An HTML page's title, or the start of any other body."""
     title = re.search(rb"<title>(.*?)</title>", body, re.DOTALL)
     text = title.group(1) if title else body[:200]

@@ -16,13 +16,16 @@ import signal
 import statistics
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+import fake_google
 import load
 import mail
 import scaling
@@ -30,7 +33,14 @@ import server
 from load import BodyCheck, Request, RunResult, Scenario, UnexpectedResponse
 from mail import MailBenchError
 from scaling import ScalingError
-from seed import MEETING_COUNT, WRONG_PASSCODE, SeedData, seed_in_child
+from seed import (
+    BOOKING_STEP,
+    BOOKING_WINDOW_DAYS,
+    MEETING_COUNT,
+    WRONG_PASSCODE,
+    SeedData,
+    seed_in_child,
+)
 from server import (
     HOST,
     Server,
@@ -48,6 +58,11 @@ FLOOR = "floor: GET /healthz"
 SHARE_LINK_TARGET = 0.35
 LIST_TARGET = 0.15
 PASSCODE_TARGET = 0.15
+MONTH_PAGE_TARGET = 0.10
+BOOKING_POST_TARGET = 0.10
+TAKEN_POST_TARGET = 0.10
+# The guest's zone on the booking pages, other than either host's.
+GUEST_TIMEZONE = "America/New_York"
 # PostgreSQL's throughput on these pages, as a share of SQLite's in the same round.
 BACKEND_TARGETS = {"meetings list: GET /meetings/": 1.0, "wrong passcode: POST /join/": 1.0}
 
@@ -238,6 +253,11 @@ def bench_pages(args: argparse.Namespace, work_dir: Path, sites: list[Site]) -> 
 def build_scenarios(port: int, data: SeedData) -> list[Scenario]:
     """The floor and the hot paths, each with the status and the page it must answer."""
     list_headers = {"Cookie": data.session_cookie}
+    month_query = urlencode({"month": data.calendar_month, "tz": GUEST_TIMEZONE})
+    next_booking = _booking_posts(port, data)
+    # Booked once here, then posted again and again: the "just taken" answer.
+    taken = next_booking()
+    _post_once(port, taken, 303)
     return [
         Scenario(FLOOR, Request("GET", "/healthz"), 200, None, _body_is(b"ok")),
         Scenario(
@@ -268,6 +288,27 @@ def build_scenarios(port: int, data: SeedData) -> list[Scenario]:
             PASSCODE_TARGET,
             _body_contains(b"Incorrect meeting password"),
         ),
+        Scenario(
+            "month page: GET /book/<handle>/<slug>/",
+            Request("GET", f"{data.calendar_path}?{month_query}"),
+            200,
+            MONTH_PAGE_TARGET,
+            _month_with_google_busy,
+        ),
+        Scenario(
+            "booking: POST /book/<handle>/<slug>/book/",
+            taken,
+            303,
+            BOOKING_POST_TARGET,
+            next_request=next_booking,
+        ),
+        Scenario(
+            "slot taken: POST /book/<handle>/<slug>/book/",
+            taken,
+            409,
+            TAKEN_POST_TARGET,
+            _taken_with_fresh_times,
+        ),
     ]
 
 
@@ -285,6 +326,82 @@ def _first_page_of_meetings(body: bytes) -> str | None:
     if rows != PER_PAGE or f"Page 1 of {pages}".encode() not in body:
         return f"expected page 1 of {pages} with {PER_PAGE} meetings, found {rows} rows"
     return None
+
+
+def _month_with_google_busy(body: bytes) -> str | None:
+    """Free days, none on a Wednesday: Google (bench/fake_google.py) has every Wednesday busy."""
+    days = re.findall(rb'aria-label="(\w+) [^"]*: (no free time|\d+ times? free)"', body)
+    if b"could not be checked" in body:
+        return "the page says Google could not be asked"
+    if not any(answer != b"no free time" for _, answer in days):
+        return f"no free day among {len(days)} days"
+    if any(name == b"Wednesday" and answer != b"no free time" for name, answer in days):
+        return "a Wednesday has free times: Google's busy times were not applied"
+    return None
+
+
+def _taken_with_fresh_times(body: bytes) -> str | None:
+    """The refusal, with the other free times of the guest's day to pick from."""
+    if b"That time was just taken" not in body:
+        return "the page does not say the time was taken"
+    if body.count(b'class="button" href="') < 2:
+        return "the page offers no other times of the day"
+    return None
+
+
+def _post_once(port: int, request: Request, expected_status: int) -> None:
+    connection = HTTPConnection(HOST, port, timeout=load.REQUEST_TIMEOUT)
+    try:
+        status, body, _ = load.fetch(connection, request)
+    finally:
+        connection.close()
+    if status != expected_status:
+        raise UnexpectedResponse(
+            f"{request.method} {request.path} answered {status}, expected {expected_status}:"
+            f" {load.gist(body)}"
+        )
+
+
+def _booking_posts(port: int, data: SeedData):
+    """A function giving each call the booking form's POST for the next free time.
+
+    The booking host offers a time every BOOKING_STEP minutes, all day (UTC),
+    for BOOKING_WINDOW_DAYS days, except on the Wednesdays that the fake Google
+    has busy: some 30,000 bookings; the
+    form's CSRF cookie and token are fetched once, as a browser would keep them.
+    """
+    cookie, token = _csrf_pair(port)
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    first = datetime.fromisoformat(data.first_free_start)
+    last = first + timedelta(days=BOOKING_WINDOW_DAYS - 1)
+    following = first
+    lock = threading.Lock()
+
+    def next_post() -> Request:
+        nonlocal following
+        with lock:
+            start = following
+            if start.weekday() == fake_google.BUSY_WEEKDAY:
+                # Busy all day in Google: the first free time is at midnight (UTC) after it.
+                start += timedelta(days=1)
+            following = start + timedelta(minutes=BOOKING_STEP)
+        if start >= last:
+            raise UnexpectedResponse("the booking host has no free time left for more POSTs")
+        body = urlencode(
+            {
+                "csrfmiddlewaretoken": token,
+                "guest_name": "Bench Guest",
+                "guest_email": "guest@bench.example",
+                "subject": "Bench booking",
+                "notes": "",
+                "start": start.isoformat(),
+                "duration": BOOKING_STEP,
+                "tz": GUEST_TIMEZONE,
+            }
+        ).encode()
+        return Request("POST", data.booking_path, headers, body)
+
+    return next_post
 
 
 def _wrong_passcode_post(port: int, data: SeedData) -> Request:

@@ -8,7 +8,7 @@ to be accepted, the same SECRET_KEY. It prints the SeedData as JSON.
 import json
 import sys
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 MEETING_COUNT = 50
@@ -16,6 +16,14 @@ HOST_EMAIL = "host@bench.example"
 HOST_TIMEZONE = "Europe/Berlin"
 # Drawn passcodes have six digits, so ten digits can never be the right one.
 WRONG_PASSCODE = "9" * 10
+# A host whose booking page shows a month with CALENDAR_MEETINGS meetings in it,
+# and a host whose booking type offers a time every BOOKING_STEP minutes, all day,
+# every day, for a year: the booking POSTs each take the next one.
+CALENDAR_HANDLE = "bench-calendar"
+CALENDAR_MEETINGS = 300
+BOOKING_HANDLE = "bench-bookings"
+BOOKING_STEP = 15
+BOOKING_WINDOW_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,12 @@ class SeedData:
     meeting_id: str
     meeting_title: str
     invitation_token: str
+    # The booking page of CALENDAR_HANDLE's type, and the month (YYYY-MM) of its meetings.
+    calendar_path: str
+    calendar_month: str
+    # Where the guest's booking form posts, and the first of BOOKING_HANDLE's free times (ISO).
+    booking_path: str
+    first_free_start: str
 
 
 def seed() -> SeedData:
@@ -42,6 +56,8 @@ def seed() -> SeedData:
         HOST_EMAIL, password=None, first_name="Bench", last_name="Host", timezone=HOST_TIMEZONE
     )
     meetings = _create_meetings(host)
+    calendar_path, calendar_month = _calendar_host()
+    booking_path, first_free_start = _booking_host()
     session_cookie = f"{settings.SESSION_COOKIE_NAME}={_log_in(host)}"
     # Release the database before gunicorn's workers open it.
     connections.close_all()
@@ -51,6 +67,10 @@ def seed() -> SeedData:
         meeting_id=shared.formatted_meeting_id,
         meeting_title=shared.title,
         invitation_token=shared.invitation_token,
+        calendar_path=calendar_path,
+        calendar_month=calendar_month,
+        booking_path=booking_path,
+        first_free_start=first_free_start,
     )
 
 
@@ -72,6 +92,100 @@ def _create_meetings(host) -> list:
         )
         for number in range(1, MEETING_COUNT + 1)
     ]
+
+
+def _connect_google(user) -> None:
+    """A Google account as the OAuth callback stores it, with the free/busy scope granted."""
+    from accounts import google
+
+    tokens = {
+        "scope": " ".join(google.SCOPES),
+        "refresh_token": "bench-refresh-token",
+        "access_token": "bench-access-token",
+        # Valid for the whole run: google-auth never asks for a new one.
+        "expires_in": 30 * 24 * 3600,
+    }
+    google.connect(user, tokens)
+
+
+def _calendar_host() -> tuple[str, str]:
+    """A host with CALENDAR_MEETINGS meetings next month, 08:00-18:00 every day, and Google.
+
+    The meetings start on the hour, 30 minutes each, so the type's 30-minute
+    times on the half hour stay free. Returns the type's page and the month.
+    """
+    import calendar
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from bookings import setup
+    from meetings import services
+
+    host = User.objects.create_user(
+        "calendar@bench.example",
+        password=None,
+        first_name="Calendar",
+        last_name="Host",
+        timezone=HOST_TIMEZONE,
+    )
+    setup.booking_profile_save(user=host, handle=CALENDAR_HANDLE)
+    schedule = setup.schedule_create(host=host, name="Office hours")
+    setup.schedule_set_weekly(
+        schedule=schedule, intervals=[(day, time(8), time(18)) for day in range(7)]
+    )
+    setup.booking_type_create(
+        host=host, title="Consultation", slug="consultation", durations=[30], booking_window=90
+    )
+    _connect_google(host)
+    zone = ZoneInfo(HOST_TIMEZONE)
+    today = timezone.now().astimezone(zone).date()
+    first = (today.replace(day=1) + timedelta(days=31)).replace(day=1)
+    days = calendar.monthrange(first.year, first.month)[1]
+    for number in range(CALENDAR_MEETINGS):
+        day = first + timedelta(days=number % days)
+        starts_at = datetime.combine(day, time(8 + number // days), tzinfo=zone)
+        services.meeting_create(
+            host=host,
+            title=f"Calendar meeting {number:03d}",
+            starts_at=starts_at,
+            duration=30,
+            timezone_name=HOST_TIMEZONE,
+        )
+    return f"/book/{CALENDAR_HANDLE}/consultation/", f"{first:%Y-%m}"
+
+
+def _booking_host() -> tuple[str, str]:
+    """A host free all day every day (UTC) for a year, with Google; returns the POST path and
+    the first free time."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from bookings import setup
+    from bookings.models import END_OF_DAY
+
+    host = User.objects.create_user(
+        "bookings@bench.example", password=None, first_name="Booking", last_name="Host"
+    )
+    setup.booking_profile_save(user=host, handle=BOOKING_HANDLE)
+    schedule = setup.schedule_create(host=host, name="Always", timezone_name="UTC")
+    setup.schedule_set_weekly(
+        schedule=schedule, intervals=[(day, time(0), END_OF_DAY) for day in range(7)]
+    )
+    setup.booking_type_create(
+        host=host,
+        title="Quick call",
+        slug="quick-call",
+        durations=[BOOKING_STEP],
+        slot_step=BOOKING_STEP,
+        minimum_notice=0,
+        booking_window=BOOKING_WINDOW_DAYS,
+    )
+    _connect_google(host)
+    tomorrow = (timezone.now() + timedelta(days=1)).astimezone(UTC).date()
+    first = datetime.combine(tomorrow, time(0), tzinfo=UTC)
+    return f"/book/{BOOKING_HANDLE}/quick-call/book/", first.isoformat()
 
 
 def _log_in(user) -> str:

@@ -5,6 +5,7 @@ database that the bench creates for the run (and drops afterwards) on the server
 of the URL it is given.
 """
 
+import base64
 import contextlib
 import os
 import secrets
@@ -24,6 +25,9 @@ HOST = "127.0.0.1"
 # Each rejected passcode counts against these limits; a run sends tens of
 # thousands, and a 429 would measure the refusal instead of the comparison.
 UNLIMITED_ATTEMPTS = "100000000"
+# Served instead of meetings_site.wsgi: the same application, with Google faked
+# in the process (bench/fake_google.py).
+WSGI_APP = "pages_wsgi:application"
 
 
 class ServerError(RuntimeError):
@@ -126,6 +130,8 @@ def production_env(*, port: int, database_url: str, extra: Mapping[str, str]) ->
         "DJANGO_SETTINGS_MODULE": "meetings_site.settings",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        # The key of the stored Google tokens (a Fernet key: 32 random bytes, base64).
+        "MAIL_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "ALLOWED_HOSTS": HOST,
         "SECURE_SSL_REDIRECT": "false",
         "SECURE_COOKIES": "false",
@@ -134,6 +140,8 @@ def production_env(*, port: int, database_url: str, extra: Mapping[str, str]) ->
         "DATABASE_URL": database_url,
         "PASSCODE_ATTEMPTS_PER_MEETING": UNLIMITED_ATTEMPTS,
         "PASSCODE_ATTEMPTS_PER_ADDRESS": UNLIMITED_ATTEMPTS,
+        # Every booking POST of the run comes from 127.0.0.1.
+        "BOOKING_POSTS_PER_ADDRESS": UNLIMITED_ATTEMPTS,
     }
     env.update(extra)
     return env
@@ -161,7 +169,7 @@ def _gunicorn_command(port: int, options: ServerOptions) -> list[str]:
         sys.executable,
         "-m",
         "gunicorn",
-        "meetings_site.wsgi:application",
+        WSGI_APP,
         "--bind",
         f"{HOST}:{port}",
         # Threads keep idle keep-alive connections open; the sync worker would close each one.
@@ -173,6 +181,9 @@ def _gunicorn_command(port: int, options: ServerOptions) -> list[str]:
         str(options.threads),
         "--chdir",
         str(ROOT),
+        # For pages_wsgi and fake_google, next to this module.
+        "--pythonpath",
+        str(ROOT / "bench"),
         "--log-level",
         "warning",
     ]
