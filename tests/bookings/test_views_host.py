@@ -139,7 +139,8 @@ def test_the_handle_is_suggested_from_the_name(client_of):
 
 def test_a_handle_and_introduction_are_saved(client_of, host):
     response = client_of.post(
-        reverse("bookings:host_settings"), {"handle": "Ada-L", "introduction": "Analytical engines."}
+        reverse("bookings:host_settings"),
+        {"handle": "Ada-L", "introduction": "Analytical engines."},
     )
     assert response.status_code == 302
     profile = BookingProfile.objects.get(user=host)
