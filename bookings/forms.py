@@ -31,6 +31,7 @@ from bookings.models import (
     WeeklyInterval,
 )
 from bookings.services import NAME_MAX, NOTES_MAX, REASON_MAX, SUBJECT_MAX
+from bookings.setup import BOOKING_TYPE_FIELDS
 from meetings.models import DURATION_MAX, DURATION_MIN
 
 # ---------------------------------------------------------------------------
@@ -331,26 +332,7 @@ class BookingTypeForm(forms.ModelForm):
 
     class Meta:
         model = BookingType
-        fields = [
-            "title",
-            "slug",
-            "description",
-            "durations",
-            "location",
-            "external_url",
-            "schedule",
-            "buffer_before",
-            "buffer_after",
-            "minimum_notice",
-            "booking_window",
-            "slot_step",
-            "daily_maximum",
-            "subject_question",
-            "notes_question",
-            "is_active",
-            "color",
-            "label",
-        ]
+        fields = BOOKING_TYPE_FIELDS
         labels = {
             "slug": "Address",
             "location": "Where the meeting is held",

@@ -198,6 +198,7 @@ BOOKING_TYPE_FIELDS = (
     "durations",
     "location",
     "external_url",
+    "schedule",
     "buffer_before",
     "buffer_after",
     "minimum_notice",
@@ -209,7 +210,6 @@ BOOKING_TYPE_FIELDS = (
     "is_active",
     "color",
     "label",
-    "schedule",
 )
 
 
