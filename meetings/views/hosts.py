@@ -148,6 +148,8 @@ def meeting_notes(request, meeting_id: int):
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request, meeting_id: int):
     meeting = get_manageable_meeting(request, meeting_id)
+    if _booked(meeting):
+        return _refuse(request, meeting, BOOKED)
     try:
         services.check_editable(meeting)
     except services.TransitionError as error:
@@ -190,6 +192,22 @@ def _meeting_form(request, meeting: Meeting | None):
             messages.success(request, "Your meeting is scheduled.")
             return redirect(saved.get_absolute_url() + "?created=1")
     return render(request, "meetings/form.html", {"form": form, "meeting": meeting}, status=status)
+
+
+BOOKED = (
+    "This meeting was booked through your booking page: move or cancel the booking, "
+    "so that the guest is told and the time is freed."
+)
+
+
+def _booked(meeting: Meeting) -> bool:
+    """Whether a guest's live booking holds the meeting; its changes then go through the booking.
+
+    The booking is read through the relation bookings/ declares, by name, since
+    meetings imports nothing of bookings (docs/architecture.md).
+    """
+    booking = getattr(meeting, "booking", None)
+    return booking is not None and booking.status == "confirmed"
 
 
 def _refuse(request, meeting: Meeting, message: str):
@@ -242,11 +260,13 @@ def meeting_rotate_room(request, meeting_id: int):
 @require_http_methods(["GET", "POST"])
 def meeting_cancel(request, meeting_id: int):
     """GET asks for confirmation; only the POST cancels."""
+    meeting = get_manageable_meeting(request, meeting_id)
+    if _booked(meeting):
+        return _refuse(request, meeting, BOOKED)
     if request.method == "POST":
         return _lifecycle(
             request, meeting_id, services.meeting_cancel, "The meeting was cancelled."
         )
-    meeting = get_manageable_meeting(request, meeting_id)
     return render(request, "meetings/cancel.html", {"meeting": meeting})
 
 

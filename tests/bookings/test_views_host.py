@@ -514,6 +514,31 @@ def test_the_meeting_page_of_a_booking_links_to_moving_and_cancelling_it(client_
     assert reverse("meetings:cancel", args=[booking.meeting.meeting_id]) not in page
 
 
+@pytest.mark.parametrize("way", ["edit", "cancel"])
+def test_a_booked_meeting_is_not_changed_around_its_booking(client_of, booking_type, way):
+    # The list's "Cancel meeting" and the meeting's edit page would leave the booking
+    # holding its slot, and the guest without a reason.
+    booking = book(booking_type, at(next_weekday(0), 10))
+    meeting = booking.meeting
+    url = reverse(f"meetings:{way}", args=[meeting.meeting_id])
+    data = {"title": "Moved", "date": "2030-01-07", "time": "10:00", "duration": "30"}
+    response = client_of.post(url, data if way == "edit" else {})
+    assert response.status_code == 409
+    assert "move or cancel the booking" in messages_of(response)
+    assert client_of.get(url).status_code == 409
+    meeting.refresh_from_db()
+    booking.refresh_from_db()
+    assert (meeting.status, meeting.title) == (Meeting.Status.SCHEDULED, booking.meeting.title)
+    assert booking.status == Booking.Status.CONFIRMED
+
+
+def test_a_meeting_whose_booking_was_cancelled_is_no_longer_held_by_it(client_of, booking_type):
+    booking = book(booking_type, at(next_weekday(0), 10))
+    services.booking_cancel(booking=booking, by=Booking.Party.HOST, reason="Ill")
+    url = reverse("meetings:cancel", args=[booking.meeting.meeting_id])
+    assert "move or cancel the booking" not in messages_of(client_of.get(url))
+
+
 def test_an_override_in_the_past_is_refused(client_of, schedule):
     url = reverse("bookings:host_schedule_override", args=[schedule.pk])
     response = client_of.post(url, {"day": "2020-01-06", "hours": ""})
