@@ -7,10 +7,7 @@ invitations.tasks runs `send_rating_requests` every minute (registered in
 BookingsConfig.ready()). Ratings are open until 7 days after the end.
 """
 
-import hashlib
-import hmac
 import logging
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +24,7 @@ from invitations.delivery import classify
 from invitations.emails import render_email
 from invitations.models import Invitation
 from meetings.models import DURATION_MAX, Attendance, Meeting
+from meetings_site.tokens import digest, find, new_token
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +33,6 @@ REQUEST_DELAY = timedelta(hours=1)
 RATING_WINDOW = timedelta(days=7)
 # Requests sent per sweep; the rest wait a minute for the next one.
 BATCH_SIZE = 200
-# token_urlsafe(32) is 43 characters; anything much longer is not ours.
-MAX_TOKEN_LENGTH = 64
 
 CLOSED_MESSAGE = "Rating is closed: ratings can be given until 7 days after the meeting."
 SCORE_MESSAGE = f"Choose a rating from {RATING_MIN} to {RATING_MAX}."
@@ -45,10 +41,6 @@ FEEDBACK_MESSAGE = f"Feedback can be at most {FEEDBACK_MAX} characters."
 
 class RatingClosed(Exception):
     """The meeting ended more than RATING_WINDOW ago: nothing is changed."""
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def closes_at(meeting: Meeting) -> datetime:
@@ -130,7 +122,7 @@ def _claim(items: list[Due]) -> list[tuple[Due, Rating]]:
     claim = uuid.uuid4().hex
     rows = []
     for item in items:
-        item.token = secrets.token_urlsafe(32)
+        item.token = new_token()
         rows.append(
             Rating(
                 meeting=item.meeting,
@@ -227,18 +219,8 @@ def send_rating_requests(now: datetime | None = None) -> dict:
 
 
 def rating_for_token(*, token: str) -> Rating | None:
-    """The rating a link opens, with its meeting and host; None for a wrong token.
-
-    Looked up by digest, so the database's timing says nothing about the token;
-    the digests are compared once more in constant time.
-    """
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        return None
-    wanted = digest(token)
-    found = Rating.objects.select_related("meeting__host").filter(digest=wanted).first()
-    if found is None or not hmac.compare_digest(found.digest, wanted):
-        return None
-    return found
+    """The rating a link opens, with its meeting and host; None for a wrong token."""
+    return find(Rating.objects.select_related("meeting__host"), token)
 
 
 @transaction.atomic
