@@ -1,5 +1,6 @@
 """Reads of the busiest pages: the meetings list, the dashboard, the lookups of the join pages."""
 
+import re
 from dataclasses import dataclass
 from math import ceil
 
@@ -208,6 +209,10 @@ def meeting_for_share_link(token: str) -> Meeting | None:
     return Meeting.objects.select_related("host").filter(invitation_token=token).first()
 
 
+# A colour as the booking type's check constraint stores it; anything else is not shown.
+HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
 @dataclass(frozen=True)
 class UpcomingRow:
     """One of a user's upcoming meetings as the dashboard shows it."""
@@ -218,34 +223,61 @@ class UpcomingRow:
     # invitee, the host's name.
     other_party: str
     others: int = 0
-    # The booking type's label; empty until bookings are read with the rows.
+    # For the host of a booked meeting: its booking type's title, label and
+    # colour (#rrggbb, or empty). The label is the host's own tag for the type.
+    booking_type: str = ""
     label: str = ""
+    color: str = ""
 
 
 def upcoming_rows(*, user, now, limit: int) -> tuple[list[UpcomingRow], int]:
     """The user's next `limit` upcoming meetings, whom each is with, and how many are upcoming.
 
     Two queries, however many meetings and invitations: the list's Upcoming
-    tab with its count, then the first invitee and the number invited of each
-    meeting on it that the user hosts.
+    tab with its count, then, for the meetings on it that the user hosts, the
+    first invitee, the number invited and the booking type of a booked one.
     """
     meetings = list(listed_meetings(user=user, now=now, when="upcoming")[:limit])
-    invitees = _first_invitees([meeting.pk for meeting in meetings if meeting.host_id == user.pk])
+    hosted = _hosted_details([meeting.pk for meeting in meetings if meeting.host_id == user.pk])
     rows = []
     for meeting in meetings:
         if meeting.host_id == user.pk:
-            name, invited = invitees.get(meeting.pk, ("", 0))
-            rows.append(UpcomingRow(meeting, True, name or "", max(invited - 1, 0)))
+            details = hosted.get(meeting.pk, _NO_DETAILS)
+            rows.append(
+                UpcomingRow(
+                    meeting,
+                    True,
+                    details.first_invitee,
+                    max(details.invited - 1, 0),
+                    details.booking_type,
+                    details.label,
+                    details.color,
+                )
+            )
         else:
             rows.append(UpcomingRow(meeting, False, meeting.host.display_name))
     return rows, meetings[0].total if meetings else 0
 
 
-def _first_invitees(meeting_pks: list[int]) -> dict[int, tuple[str, int]]:
-    """Each meeting's first live invitee's name (else email) and how many are invited.
+@dataclass(frozen=True)
+class _HostedDetails:
+    first_invitee: str = ""
+    invited: int = 0
+    booking_type: str = ""
+    label: str = ""
+    color: str = ""
+
+
+_NO_DETAILS = _HostedDetails()
+
+
+def _hosted_details(meeting_pks: list[int]) -> dict[int, _HostedDetails]:
+    """Each meeting's first live invitee (name, else email), the number invited, its booking type.
 
     One query, none for no meetings; the first invitee is read on the
-    invitations' (meeting, created_at, id) index.
+    invitations' (meeting, created_at, id) index. The booking type comes
+    through the booking's reverse one-to-one by name (`booking__…`), a LEFT
+    JOIN on its unique meeting column: meetings imports nothing of bookings.
     """
     invitation = apps.get_model("invitations", "Invitation")
     live = invitation.objects.filter(meeting=OuterRef("pk"), revoked_at__isnull=True)
@@ -257,7 +289,21 @@ def _first_invitees(meeting_pks: list[int]) -> dict[int, tuple[str, int]]:
         .order_by()
         .annotate(first_invitee=Subquery(first.values("shown")[:1]), invited=Subquery(_count(live)))
     )
+    rows = meetings.values_list(
+        "pk",
+        "first_invitee",
+        "invited",
+        "booking__booking_type__title",
+        "booking__booking_type__label",
+        "booking__booking_type__color",
+    )
     return {
-        pk: (name, invited)
-        for pk, name, invited in meetings.values_list("pk", "first_invitee", "invited")
+        pk: _HostedDetails(
+            name or "",
+            invited,
+            type_title or "",
+            label or "",
+            color if color and HEX_COLOR.fullmatch(color) else "",
+        )
+        for pk, name, invited, type_title, label, color in rows
     }

@@ -6,15 +6,19 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings import services as booking_services
+from bookings.models import BookingType
 from invitations.models import Invitation
 from meetings import selectors
 from meetings.models import Meeting
 from meetings.views.dashboard import day_groups
 from tests import google
+from tests.bookings.conftest import make_schedule, make_type
 from tests.factories import ContactFactory, MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -230,11 +234,119 @@ def test_each_row_names_the_other_party_and_offers_start_or_join(host_client, us
     assert '<form id="join-form" method="post" hidden>' in page
 
 
-def test_rows_leave_a_place_for_a_booking_types_label(host_client, user):
-    MeetingFactory(host=user, starts_at=_soon(hours=1))
-    MeetingFactory(host=user, starts_at=_soon(hours=2))
-    (_day, (row,)) = _home(host_client).context["groups"][0]
-    assert row.label == ""
+# Booked meetings
+
+
+def _open_all_day(host):
+    """A schedule open every hour of every day, so a booking can start within the hour."""
+    return make_schedule(host, zone="UTC", weekly={day: [(time(0), time(0))] for day in range(7)})
+
+
+def _next_half_hour(**delta) -> datetime:
+    """A slot start (on the half hour, in UTC) at least `delta` from now."""
+    moment = timezone.now() + timedelta(**delta)
+    return moment.replace(minute=0, second=0, microsecond=0) + timedelta(
+        minutes=30 if moment.minute < 30 else 60
+    )
+
+
+def _book(booking_type, starts_at, email="grace@example.org"):
+    return booking_services.booking_create(
+        booking_type=booking_type,
+        starts_at=starts_at,
+        duration=30,
+        guest_name="Grace Hopper",
+        guest_email=email,
+        guest_timezone="Europe/Berlin",
+    ).booking.meeting
+
+
+def _row_of(page: str, meeting) -> str:
+    return page.split(f'<li data-meeting-id="{meeting.meeting_id}">', 1)[1].split("</li>")[0]
+
+
+def test_booked_meetings_show_their_booking_types_label_and_colour(host_client, user):
+    _open_all_day(user)
+    mentoring = make_type(
+        user, title="Mentoring", slug="mentoring", label="Mentee", color="#16A34A"
+    )
+    intro = make_type(user, title="Intro call", slug="intro", color="#dc2626")  # no label
+    first = _book(mentoring, _next_half_hour(minutes=10))
+    second = _book(intro, _next_half_hour(hours=2), email="alan@example.org")
+    plain = MeetingFactory(host=user, title="Focus time", starts_at=_next_half_hour(hours=4))
+
+    response = _home(host_client)
+    page = response.text
+
+    card = page.split('class="card next-up"', 1)[1].split("</section>", 1)[0]
+    assert response.context["next_up"].meeting == first
+    assert 'data-testid="booking-type" title="Booked: Mentoring"' in card
+    assert '<circle cx="5" cy="5" r="5" fill="#16A34A"/></svg> Mentee</span>' in card
+    # Without a label, the type's title names it.
+    assert 'fill="#dc2626"/></svg> Intro call</span>' in _row_of(page, second)
+    assert "booking-type" not in _row_of(page, plain)
+    rows = {row.meeting: row for _, rows in response.context["groups"] for row in rows}
+    assert (rows[second].booking_type, rows[second].label, rows[second].color) == (
+        "Intro call",
+        "",
+        "#dc2626",
+    )
+    assert rows[plain].booking_type == ""
+
+
+def test_an_invitee_sees_no_booking_type_of_the_hosts(client, user):
+    """The label is the host's own tag for the type; a logged-in guest sees whom they meet."""
+    host = UserFactory(first_name="Ada", last_name="Lovelace")
+    _open_all_day(host)
+    booking_type = make_type(host, label="Sales lead")
+    booking_services.booking_create(
+        booking_type=booking_type,
+        starts_at=_next_half_hour(hours=1),
+        duration=30,
+        guest_name=user.display_name,
+        guest_email=user.email,
+        guest_timezone="Europe/Berlin",
+        guest_user=user,
+    )
+    client.force_login(user)
+
+    response = _home(client)
+
+    assert response.context["next_up"].other_party == "Ada Lovelace"
+    assert "Sales lead" not in response.text and "booking-type" not in response.text
+
+
+def test_a_colour_that_is_not_rrggbb_is_not_shown(host_client, user):
+    """The type's check constraint holds colours to #rrggbb; a row that slipped past it
+    (an older database, a raw import) shows no swatch rather than CSS or markup."""
+    hostile = 'red"/><script>alert(1)</script>'
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA ignore_check_constraints = ON")
+        else:  # undone with the test's transaction; first, before any row is pending
+            cursor.execute(
+                "ALTER TABLE bookings_bookingtype DROP CONSTRAINT booking_type_color_hex"
+            )
+    try:
+        _open_all_day(user)
+        booking_type = make_type(user, label="Mentee")
+        _book(booking_type, _next_half_hour(hours=1))
+        BookingType.objects.filter(pk=booking_type.pk).update(color=hostile[:7])
+        page = _home(host_client).text
+    finally:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA ignore_check_constraints = OFF")
+
+    card = page.split('class="card next-up"', 1)[1].split("</section>", 1)[0]
+    badge = card.split('data-testid="booking-type"', 1)[1].split("</span>", 1)[0]
+    assert badge.endswith("Mentee") and "<svg" not in badge and "red" not in badge
+    # And the template escapes whatever it is given.
+    html = render_to_string(
+        "meetings/_booking_type.html",
+        {"row": selectors.UpcomingRow(None, True, "", booking_type="Intro", color=hostile)},
+    )
+    assert "<script>" not in html and 'fill="red&quot;/&gt;&lt;script&gt;' in html
 
 
 def test_the_dashboard_shows_ten_rows_after_next_up_and_links_to_the_rest(host_client, user):
@@ -256,16 +368,36 @@ def test_the_dashboard_shows_ten_rows_after_next_up_and_links_to_the_rest(host_c
 def test_the_dashboard_runs_a_constant_number_of_queries(
     host_client, user, count, django_assert_num_queries
 ):
+    _open_all_day(user)
+    booking_types = [
+        make_type(user, title=f"Type {n}", slug=f"type-{n}", label=f"Label {n}")
+        for n in range(min(count, 3))
+    ]
+    for n in range(count):
+        # Booked first: the host's own meetings may overlap a booking, not the reverse.
+        _book(
+            booking_types[n % len(booking_types)],
+            _next_half_hour(minutes=50 + 60 * n),
+            email=f"booker{n}@example.org",
+        )
     for n in range(count):
         hosted = MeetingFactory(host=user, starts_at=_soon(hours=n + 1))
         _invite(hosted, UserFactory(), f"guest{n}@example.org")
         invited = MeetingFactory(starts_at=_soon(hours=n + 1, minutes=30))
         _invite(invited, user)
     # session, user, the upcoming meetings with their count, the hosted ones' invitees
+    # and booking types
     with django_assert_num_queries(4):
         response = host_client.get(reverse("home"))
     assert response.status_code == 200
     assert response.context["next_up"] is not None
+    shown = [
+        response.context["next_up"],
+        *(r for _, rows in response.context["groups"] for r in rows),
+    ]
+    assert {row.label for row in shown if row.booking_type} == {
+        booking_type.label for booking_type in booking_types
+    }
 
 
 def _rows_read_from(plan: dict, table: str) -> int:
