@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bookings import selectors, setup
+from bookings import ratings, selectors, setup
 from bookings.forms import (
     BookingProfileForm,
     BookingTypeForm,
@@ -58,10 +58,12 @@ def overview(request):
         )
         .order_by("title", "pk")
     )
+    summary = ratings.rating_summary(host=request.user)  # one query for every type
     rows = [
         (
             booking_type,
             public_path(profile.handle, booking_type.slug) if profile else "",
+            summary.get(booking_type.pk),
         )
         for booking_type in types
     ]

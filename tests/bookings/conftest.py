@@ -1,12 +1,14 @@
 """A host with working hours and a booking type, as the tests of bookings need them."""
 
+import secrets
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from accounts.models import GoogleAccount
-from bookings.models import BookingType, Schedule, WeeklyInterval
+from bookings.models import BookingType, Rating, Schedule, WeeklyInterval
 from meetings_site.crypto import encrypt_secret
+from meetings_site.tokens import digest
 from tests import google
 from tests.factories import UserFactory
 
@@ -90,3 +92,18 @@ def freebusy(*busy: tuple[datetime, datetime], errors: list | None = None):
 
 def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def make_rating(meeting, *, user=None, email="grace@example.org", name="Grace Hopper", **fields):
+    """A request already sent, with its clear token."""
+    token = secrets.token_urlsafe(32)
+    rating = Rating.objects.create(
+        meeting=meeting,
+        user=user,
+        email=email,
+        name=name,
+        digest=digest(token),
+        sent_at=meeting.ends_at + timedelta(hours=1),
+        **fields,
+    )
+    return rating, token

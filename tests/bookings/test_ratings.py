@@ -16,7 +16,7 @@ from bookings.models import FEEDBACK_MAX, Rating
 from invitations.models import Invitation
 from invitations.tasks import run_sweep
 from meetings.models import Attendance, Meeting
-from tests.bookings.conftest import make_type, next_weekday
+from tests.bookings.conftest import make_rating, make_type, next_weekday
 from tests.factories import ContactFactory, MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,21 +63,6 @@ def attend(meeting, *, user=None, invitation=None, name="Grace Hopper", **fields
     return Attendance.objects.create(
         meeting=meeting, user=user, invitation=invitation, display_name=name, **values
     )
-
-
-def make_rating(meeting, *, user=None, email="grace@example.org", name="Grace Hopper", **fields):
-    """A request already sent, with its clear token."""
-    token = secrets.token_urlsafe(32)
-    rating = Rating.objects.create(
-        meeting=meeting,
-        user=user,
-        email=email,
-        name=name,
-        digest=ratings.digest(token),
-        sent_at=meeting.ends_at + timedelta(hours=1),
-        **fields,
-    )
-    return rating, token
 
 
 # Sending the requests.

@@ -8,7 +8,13 @@ from django.urls import reverse
 from bookings import services
 from bookings.models import Booking, BookingProfile, BookingType, DateOverride, Schedule
 from meetings.models import Meeting
-from tests.bookings.conftest import connect_google, make_schedule, make_type, next_weekday
+from tests.bookings.conftest import (
+    connect_google,
+    make_rating,
+    make_schedule,
+    make_type,
+    next_weekday,
+)
 from tests.factories import MeetingFactory, UserFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -393,15 +399,20 @@ def test_the_list_shows_public_links_and_preview(client_of, host, booking_type):
     assert "data-share" in content
 
 
-def _types_with_bookings(host, count: int):
+def _types_with_bookings(host, count: int, *, rated: bool = False):
     monday = next_weekday(0)
     for number in range(count):
         booking_type = make_type(host, title=f"Type {number}", slug=f"type-{number}")
-        book(
+        booking = book(
             booking_type,
             at(monday + timedelta(days=7 * number), 9),
             guest_email=f"g{number}@example.org",
         )
+        if rated:
+            Meeting.objects.filter(pk=booking.meeting_id).update(status=Meeting.Status.ENDED)
+            make_rating(
+                booking.meeting, email=booking.guest_email, score=5, rated_at=at(monday, 10)
+            )
 
 
 @pytest.mark.parametrize("count", [1, 6])
@@ -409,11 +420,40 @@ def test_the_booking_types_list_takes_the_same_queries_however_many(
     client_of, host, schedule, count, django_assert_num_queries
 ):
     BookingProfile.objects.create(user=host, handle="ada")
-    _types_with_bookings(host, count)
-    # Session, user, profile, types with their counts.
-    with django_assert_num_queries(4):
+    _types_with_bookings(host, count, rated=True)
+    # Session, user, profile, types with their counts, the ratings of all types.
+    with django_assert_num_queries(5):
         response = client_of.get(reverse("bookings:host_overview"))
-    assert response.content.decode().count('data-booking-type="') == count
+    content = response.content.decode()
+    assert content.count('data-booking-type="') == count
+    assert content.count("(1 rating)") == count
+
+
+def _summary_of(content: str, slug: str) -> str:
+    card = content.split(f'data-booking-type="{slug}"', 1)[1].split("</section>", 1)[0]
+    summary = card.split('data-testid="rating-summary">', 1)[1].split("</p>", 1)[0]
+    return " ".join(re.sub(r"<[^>]+>", "", summary).split())
+
+
+def test_the_list_shows_each_types_average_rating_and_count(client_of, host, booking_type):
+    deep_dive = make_type(host, title="Deep dive", slug="deep-dive")
+    make_type(host, title="Quiet", slug="quiet")
+    monday = next_weekday(0)
+    scores = {booking_type: [5, 4, 5], deep_dive: [2]}
+    for day, (rated_type, given) in enumerate(scores.items()):
+        for hour, score in enumerate(given, start=9):
+            booking = book(rated_type, at(monday + timedelta(days=day), hour))
+            Meeting.objects.filter(pk=booking.meeting_id).update(status=Meeting.Status.ENDED)
+            make_rating(booking.meeting, score=score, rated_at=at(monday, 18))
+    # Asked and not answered: no rating.
+    unanswered = book(deep_dive, at(monday + timedelta(days=3), 9))
+    make_rating(unanswered.meeting)
+
+    content = client_of.get(reverse("bookings:host_overview")).content.decode()
+
+    assert _summary_of(content, "intro") == "★ 4.7 (3 ratings)"
+    assert _summary_of(content, "deep-dive") == "★ 2.0 (1 rating)"
+    assert _summary_of(content, "quiet") == "No ratings yet"
 
 
 @pytest.mark.parametrize("count", [1, 6])
