@@ -38,6 +38,15 @@ FREEBUSY_SCOPE = "https://www.googleapis.com/auth/calendar.freebusy"
 # openid and email name the account on the profile page; the calendar scope
 # is the one that creates, moves and deletes the Meet events.
 SCOPES = ("openid", "email", CALENDAR_SCOPE, FREEBUSY_SCOPE)
+# The scopes under which Google answers freebusy.query (its discovery document's list).
+BUSY_SCOPES = frozenset(
+    {
+        FREEBUSY_SCOPE,
+        "https://www.googleapis.com/auth/calendar",
+        "https://www.googleapis.com/auth/calendar.readonly",
+        "https://www.googleapis.com/auth/calendar.events.freebusy",
+    }
+)
 
 
 class GoogleError(Exception):
@@ -156,6 +165,20 @@ def _expiry(expires_in) -> datetime | None:
 
 def connected_account(user: User) -> GoogleAccount | None:
     return GoogleAccount.objects.filter(user=user).first()
+
+
+def reads_busy_times(account: GoogleAccount) -> bool:
+    """Whether the account granted a scope that lets booking pages read its busy times.
+
+    Accounts connected before FREEBUSY_SCOPE was asked for lack it until the
+    user connects again; till then their busy times are not checked.
+    """
+    return bool(BUSY_SCOPES & set(account.scopes.split()))
+
+
+def needs_reconnect_for_busy_times(account: GoogleAccount | None) -> bool:
+    """A connected account without the free/busy scope, on a site that can ask for it again."""
+    return account is not None and is_configured() and not reads_busy_times(account)
 
 
 def connect(user: User, tokens: dict) -> GoogleAccount:

@@ -84,6 +84,7 @@ def password_reset(request):
 @require_http_methods(["GET", "POST"])
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
+    account = google.connected_account(request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Your profile was saved.")
@@ -94,7 +95,8 @@ def profile(request):
         {
             "form": form,
             "google_offered": google.is_configured(),
-            "google_account": google.connected_account(request.user),
+            "google_account": account,
+            "google_reconnect": google.needs_reconnect_for_busy_times(account),
         },
     )
 
@@ -162,7 +164,18 @@ def google_callback(request):
         messages.error(request, f"Your Google account was not connected. {error}")
         return redirect(flow["next"])
     label = f"Google account {account.email}" if account.email else "Your Google account"
-    messages.success(request, f"{label} is connected: you can hold meetings on Google Meet.")
+    if google.reads_busy_times(account):
+        messages.success(
+            request,
+            f"{label} is connected: you can hold meetings on Google Meet, and your booking "
+            "pages leave out the times your calendar shows as busy.",
+        )
+    else:
+        messages.warning(
+            request,
+            f"{label} is connected for Google Meet, but not to see your calendar's busy times, "
+            "so booking pages cannot leave them out. Reconnect and allow it to do so.",
+        )
     return redirect(flow["next"])
 
 

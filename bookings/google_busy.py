@@ -1,10 +1,11 @@
 """A host's busy times in their Google Calendar, from the Calendar API's freebusy query.
 
 Asked only for hosts with a connected Google account that granted a scope the
-query accepts. The answer is cached for CACHE_SECONDS per host and range; a
+query accepts (accounts.google.BUSY_SCOPES); an account without one counts as
+not connected. The answer is cached for CACHE_SECONDS per host and range; a
 booking of the host drops the host's entries (forget()), and the booking
-service asks afresh. Anything but a clean answer (no scope, a refused or
-expired grant, an error, no answer within TIMEOUT_SECONDS) is "Google
+service asks afresh. Anything but a clean answer (a refused or expired
+grant, an error, no answer within TIMEOUT_SECONDS) is "Google
 unavailable": the pages say so and offer only what the site itself knows.
 """
 
@@ -28,15 +29,6 @@ log = logging.getLogger(__name__)
 CALENDAR_ID = "primary"
 TIMEOUT_SECONDS = 3
 CACHE_SECONDS = 60
-# The scopes under which Google answers freebusy.query (its discovery document's list).
-READ_SCOPES = frozenset(
-    {
-        google.FREEBUSY_SCOPE,
-        "https://www.googleapis.com/auth/calendar",
-        "https://www.googleapis.com/auth/calendar.readonly",
-        "https://www.googleapis.com/auth/calendar.events.freebusy",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -55,8 +47,11 @@ def google_busy(*, host: User, start: datetime, end: datetime, fresh: bool = Fal
     account = google.connected_account(host)
     if account is None:
         return GoogleBusy()
-    if not READ_SCOPES & set(account.scopes.split()):
-        return UNAVAILABLE
+    if not google.reads_busy_times(account):
+        # Connected before the free/busy scope was asked for: nothing to ask
+        # Google, so the host is treated as not connected (not "unavailable")
+        # until they reconnect, which their booking pages prompt.
+        return GoogleBusy()
     key = _key(host.pk, start, end)
     if not fresh:
         cached = cache.get(key)

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import google
 from bookings import ratings, selectors, setup
 from bookings.forms import (
     BookingProfileForm,
@@ -75,8 +76,17 @@ def overview(request):
             "page_path": public_path(profile.handle) if profile else "",
             "site_url": settings.SITE_URL,
             "rows": rows,
+            "google_reconnect": _google_reconnect(request.user),
         },
     )
+
+
+def _google_reconnect(user):
+    """The host's Google account when it must be connected again for busy times to be read."""
+    if not google.is_configured():
+        return None  # no query: nothing could be reconnected
+    account = google.connected_account(user)
+    return account if google.needs_reconnect_for_busy_times(account) else None
 
 
 @login_required
@@ -104,7 +114,12 @@ def page_settings(request):
     return render(
         request,
         "bookings/host/page_settings.html",
-        {"form": form, "profile": profile, "site_url": settings.SITE_URL},
+        {
+            "form": form,
+            "profile": profile,
+            "site_url": settings.SITE_URL,
+            "google_reconnect": _google_reconnect(request.user),
+        },
         status=_status(form),
     )
 

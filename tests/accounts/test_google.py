@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.models import GoogleAccount
 from meetings_site.crypto import decrypt_secret
 from tests import google
+from tests.bookings.conftest import connect_google
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +79,9 @@ def test_without_an_oauth_client_google_is_not_offered(host_client, settings):
 def test_callback_stores_the_tokens_encrypted_and_goes_back(host_client, user, google_server):
     query = _start(host_client, next_url="/meetings/new/")
     verifier = host_client.session["google_oauth"]["code_verifier"]
-    google_server.answer(google.token_response())
+    google_server.answer(
+        google.token_response(scope=f"{google.GRANTED_SCOPES} {google.FREEBUSY_SCOPE}")
+    )
 
     response = host_client.get(CALLBACK, {"code": "4/0AeaYSHB-code", "state": query["state"]})
 
@@ -101,10 +104,53 @@ def test_callback_stores_the_tokens_encrypted_and_goes_back(host_client, user, g
     assert account.access_token_expires_at is not None
     assert "google_oauth" not in host_client.session
     assert _messages(response) == [
-        "Google account ada.lovelace@gmail.com is connected: you can hold meetings on Google Meet."
+        "Google account ada.lovelace@gmail.com is connected: you can hold meetings on Google "
+        "Meet, and your booking pages leave out the times your calendar shows as busy."
     ]
     page = host_client.get(PROFILE).text
     assert "Connected to <strong>ada.lovelace@gmail.com</strong>" in page
+    assert 'data-testid="google-reconnect"' not in page
+
+
+def test_an_account_without_the_free_busy_scope_is_asked_to_reconnect(
+    host_client, user, google_server
+):
+    """Accounts connected before the free/busy scope was asked for, or that untick it."""
+    query = _start(host_client)
+    google_server.answer(google.token_response(scope=google.GRANTED_SCOPES))
+
+    response = host_client.get(CALLBACK, {"code": "4/0Ae-code", "state": query["state"]})
+
+    assert GoogleAccount.objects.filter(user=user).exists()
+    assert _messages(response) == [
+        "Google account ada.lovelace@gmail.com is connected for Google Meet, but not to see "
+        "your calendar's busy times, so booking pages cannot leave them out. Reconnect and "
+        "allow it to do so."
+    ]
+    page = host_client.get(PROFILE).text
+    prompt = page.split('data-testid="google-reconnect"', 1)[1].split("</div>", 1)[0]
+    assert "Reconnect Google so your busy times are checked." in prompt
+    assert f'action="{CONNECT}"' in prompt and 'name="next" value="/accounts/profile/#google"' in (
+        prompt
+    )
+    # The button goes through the same flow, and comes back to the profile's Google section.
+    query = _start(host_client, next_url="/accounts/profile/#google")
+    assert google.FREEBUSY_SCOPE in query["scope"].split()
+    google_server.answer(
+        google.token_response(scope=f"{google.GRANTED_SCOPES} {google.FREEBUSY_SCOPE}")
+    )
+    response = host_client.get(CALLBACK, {"code": "4/0Ae-code2", "state": query["state"]})
+    assert response["Location"] == "/accounts/profile/#google"
+    assert 'data-testid="google-reconnect"' not in host_client.get(PROFILE).text
+    assert GoogleAccount.objects.get(user=user).scopes.split().count(google.FREEBUSY_SCOPE) == 1
+
+
+def test_no_reconnect_prompt_without_an_oauth_client(host_client, user, settings, google_server):
+    """The site can no longer ask Google: a button would lead nowhere."""
+    connect_google(user, scopes=google.GRANTED_SCOPES)
+    assert 'data-testid="google-reconnect"' in host_client.get(PROFILE).text
+    settings.GOOGLE_OAUTH_CLIENT_ID = ""
+    assert 'data-testid="google-reconnect"' not in host_client.get(PROFILE).text
 
 
 @pytest.mark.parametrize(

@@ -99,10 +99,12 @@ def test_forget_drops_the_hosts_cached_answers(host, google_server):
     assert ask(host).intervals == (BUSY,)
 
 
-def test_an_account_without_a_read_scope_is_unavailable(host, google_server):
+def test_an_account_without_a_read_scope_is_skipped_as_if_not_connected(host, google_server):
+    """Connected before the free/busy scope was asked for: the host reconnects to be checked."""
     connect_google(host, scopes=google.GRANTED_SCOPES)
 
-    assert ask(host).unavailable
+    assert ask(host) == google_busy.GoogleBusy()
+    assert ask(host, fresh=True) == google_busy.GoogleBusy()
     assert google_server.requests == []
 
 

@@ -265,13 +265,27 @@ class TestSlots:
     def test_google_unavailable_is_reported_and_the_site_offers_what_it_knows(
         self, booking_type, google_server
     ):
-        connect_google(booking_type.host, scopes=google_api.GRANTED_SCOPES)
+        connect_google(booking_type.host)
+        google_server.answer(google_api.api_error(503, "backendError", "Backend Error"))
 
         day = selectors.day_slots(
             booking_type=booking_type, duration=30, guest_timezone="UTC", day=MONDAY, now=NOW
         )
 
         assert day.google_unavailable
+        assert len(day.slots) == 14
+        assert len(google_server.requests) == 1
+
+    def test_without_the_free_busy_scope_google_is_not_asked_nor_unavailable(
+        self, booking_type, google_server
+    ):
+        connect_google(booking_type.host, scopes=google_api.GRANTED_SCOPES)
+
+        day = selectors.day_slots(
+            booking_type=booking_type, duration=30, guest_timezone="UTC", day=MONDAY, now=NOW
+        )
+
+        assert not day.google_unavailable
         assert len(day.slots) == 14
         assert google_server.requests == []
 

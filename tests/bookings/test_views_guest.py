@@ -13,6 +13,7 @@ from django.utils import timezone
 from bookings import services, tokens
 from bookings.models import Booking, BookingProfile, BookingToken
 from meetings.models import Meeting
+from tests import google
 from tests.bookings.conftest import connect_google, make_type, next_weekday
 from tests.factories import MeetingFactory, UserFactory
 
@@ -132,9 +133,24 @@ class TestTypePage:
         self, client, booking_type, profile, host, monday, settings
     ):
         settings.MAIL_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-        connect_google(host, scopes="openid email")  # no scope that reads the calendar
+        connect_google(host)  # stored under another key: the sign-in cannot be read
         html = client.get(f"/book/ada/intro/?date={monday}").content.decode()
         assert "Some of Ada Lovelace's calendar could not be checked" in html
+
+    def test_a_host_whose_google_lacks_the_free_busy_scope_is_booked_as_without_google(
+        self, client, booking_type, profile, host, monday, google_server
+    ):
+        """Connected before the scope was asked for: not checked, and no warning to guests."""
+        connect_google(host, scopes=google.GRANTED_SCOPES)
+
+        html = client.get(f"/book/ada/intro/?date={monday}").content.decode()
+        assert "could not be checked" not in html
+        assert ">09:00</a>" in html and ">16:30</a>" in html
+        response = client.post("/book/ada/intro/book/", answers(at(monday, 9)))
+
+        assert response.status_code == 303
+        assert Booking.objects.get().starts_at == at(monday, 9)
+        assert google_server.requests == []
 
     def test_an_unknown_slug_or_a_hidden_type_is_not_found(self, client, host, profile, schedule):
         make_type(host, slug="secret", is_active=False)

@@ -1,5 +1,6 @@
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,6 +9,7 @@ from django.urls import reverse
 from bookings import services
 from bookings.models import Booking, BookingProfile, BookingType, DateOverride, Schedule
 from meetings.models import Meeting
+from tests import google
 from tests.bookings.conftest import (
     connect_google,
     make_rating,
@@ -417,12 +419,14 @@ def _types_with_bookings(host, count: int, *, rated: bool = False):
 
 @pytest.mark.parametrize("count", [1, 6])
 def test_the_booking_types_list_takes_the_same_queries_however_many(
-    client_of, host, schedule, count, django_assert_num_queries
+    client_of, host, schedule, count, django_assert_num_queries, google_server
 ):
     BookingProfile.objects.create(user=host, handle="ada")
     _types_with_bookings(host, count, rated=True)
-    # Session, user, profile, types with their counts, the ratings of all types.
-    with django_assert_num_queries(5):
+    connect_google(host)
+    # Session, user, profile, types with their counts, the ratings of all types, and
+    # (on a site with Google) the host's Google account.
+    with django_assert_num_queries(6):
         response = client_of.get(reverse("bookings:host_overview"))
     content = response.content.decode()
     assert content.count('data-booking-type="') == count
@@ -465,6 +469,44 @@ def test_the_bookings_list_takes_the_same_queries_however_many(
     with django_assert_num_queries(4):
         response = client_of.get(reverse("bookings:host_bookings"))
     assert response.content.decode().count('data-booking="') == count
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("bookings:host_overview", "/booking-pages/"),
+        ("bookings:host_settings", "/booking-pages/page/"),
+    ],
+)
+def test_a_google_account_without_the_free_busy_scope_is_prompted_to_reconnect(
+    client_of, host, google_server, name, path
+):
+    """Accounts connected before the scope was asked for: their busy times are not checked."""
+    assert 'data-testid="google-reconnect"' not in client_of.get(reverse(name)).text
+    account = connect_google(host)
+    assert 'data-testid="google-reconnect"' not in client_of.get(reverse(name)).text
+    account.scopes = google.GRANTED_SCOPES
+    account.save()
+
+    page = client_of.get(reverse(name)).text
+
+    prompt = page.split('data-testid="google-reconnect"', 1)[1].split("</div>", 1)[0]
+    assert "Reconnect Google so your busy times are checked." in prompt
+    assert "ada.lovelace@gmail.com" in prompt
+    assert f'action="{reverse("accounts:google_connect")}"' in prompt
+    assert f'name="next" value="{path}"' in prompt
+    # The button starts Google's consent flow, asking for the free/busy scope, and comes back.
+    response = client_of.post(reverse("accounts:google_connect"), {"next": path})
+    assert response.status_code == 302
+    assert quote(google.FREEBUSY_SCOPE, safe="") in response["Location"]
+    assert client_of.session["google_oauth"]["next"] == path
+
+
+def test_no_reconnect_prompt_on_a_site_without_google(client_of, host, settings, google_server):
+    connect_google(host, scopes=google.GRANTED_SCOPES)
+    settings.GOOGLE_OAUTH_CLIENT_ID = ""
+    page = client_of.get(reverse("bookings:host_settings")).text
+    assert 'data-testid="google-reconnect"' not in page
 
 
 # ---------------------------------------------------------------------------
