@@ -5,6 +5,7 @@ and every request to another host is aborted.
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -211,3 +212,24 @@ def personal_link():
         return reverse("invitations:join", args=[meeting.meeting_id, token])
 
     return make
+
+
+def open_day(page: Page, day) -> None:
+    """On a booking type's calendar, go to the month of `day` and open that day's free times."""
+    label = re.compile(rf"^{day:%A} {day.day} {day:%B}: \d+ times? free$")
+    if not page.get_by_role("link", name=label).count():
+        page.get_by_role("link", name="Next month").click()
+    page.get_by_role("link", name=label).click()
+    expect(page.get_by_role("heading", name=f"{day:%A} {day.day} {day:%B}")).to_be_visible()
+
+
+def rate_from_email(page: Page, message, *, score: int, feedback: str) -> None:
+    """Open the link of a "How was <title>?" email and send a rating; the page confirms it."""
+    url = re.search(r"http://\S+/ratings/\S+/", message.get_body(("plain",)).get_content())[0]
+    page.goto(urlsplit(url).path)
+    expect(page.get_by_role("heading", name=str(message["Subject"]))).to_be_visible()
+    page.get_by_label(str(score), exact=True).check()
+    page.get_by_label("Feedback (optional)").fill(feedback)
+    page.get_by_role("button", name="Send rating").click()
+    expect(page.locator(".messages")).to_have_text("Thank you for your rating.")
+    expect(page.get_by_test_id("current-rating")).to_contain_text(f"{score} of 5")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from bookings.models import Booking, BookingProfile
 from meetings.models import Meeting
 from tests.bookings.conftest import make_schedule, make_type, next_weekday
-from tests.e2e.conftest import BROWSER_TIMEZONE
+from tests.e2e.conftest import BROWSER_TIMEZONE, open_day
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -34,15 +34,6 @@ def host(db):
 
 def fits_a_phone(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
-
-
-def open_day(page, day) -> None:
-    """Go to the month of `day` and open it in the calendar."""
-    label = re.compile(rf"^{day:%A} {day.day} {day:%B}: \d+ times? free$")
-    if not page.get_by_role("link", name=label).count():
-        page.get_by_role("link", name="Next month").click()
-    page.get_by_role("link", name=label).click()
-    expect(page.get_by_role("heading", name=f"{day:%A} {day.day} {day:%B}")).to_be_visible()
 
 
 def test_a_guest_books_from_a_phone_then_reschedules_and_cancels_from_the_email(

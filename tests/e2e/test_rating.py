@@ -2,7 +2,6 @@
 
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
@@ -10,6 +9,7 @@ from playwright.sync_api import expect
 
 from invitations.tasks import run_sweep
 from meetings.models import Meeting
+from tests.e2e.conftest import rate_from_email
 from tests.factories import MeetingFactory
 
 pytestmark = pytest.mark.e2e
@@ -48,15 +48,7 @@ def test_an_attendee_rates_the_meeting_from_the_email_and_the_host_sees_it(
     assert run_sweep(meeting.ends_at + timedelta(hours=1, minutes=1))["rating_requests"] == 1
     [message] = smtp_server.messages
     assert str(message["Subject"]) == "How was Design review?"
-    url = re.search(r"http://\S+/ratings/\S+/", message.get_body(("plain",)).get_content())[0]
-
-    guest.goto(urlsplit(url).path)
-    expect(guest.get_by_role("heading", name="How was Design review?")).to_be_visible()
-    guest.get_by_label("4", exact=True).check()
-    guest.get_by_label("Feedback (optional)").fill("Clear agenda, ran late.")
-    guest.get_by_role("button", name="Send rating").click()
-    expect(guest.locator(".messages")).to_have_text("Thank you for your rating.")
-    expect(guest.get_by_test_id("current-rating")).to_contain_text("4 of 5")
+    rate_from_email(guest, message, score=4, feedback="Clear agenda, ran late.")
 
     host.reload()
     ratings = host.get_by_test_id("ratings")
