@@ -158,20 +158,30 @@ def _paginator(total: int, per_page: int) -> Paginator:
     return Paginator(range(total), per_page)
 
 
-def invitation_page(*, meeting: Meeting, search: str = "", number, per_page: int) -> Page:
-    """A page of a meeting's invitations in the order they were made, searched by name or email."""
-    invitations = meeting.invitations.all()
-    if search:
-        invitations = invitations.filter(Q(name__icontains=search) | Q(email__icontains=search))
-    return _page(
-        invitations.annotate(total=Window(Count("pk"))).order_by("created_at", "pk"),
-        number,
-        per_page,
-    )
+def invitation_page(
+    *, meeting: Meeting, search: str = "", number, per_page: int, count: int
+) -> Page:
+    """A page of a meeting's invitations in the order they were made, searched by name or email.
+
+    `count` is how many match, as invitation_summary() counted them: the page
+    query then reads its own rows on the (meeting, created_at, id) index alone.
+    Like Paginator.get_page(), anything but a number gives the first page and a
+    number out of range the last.
+    """
+    paginator = _paginator(count, per_page)
+    number = paginator.get_page(number).number
+    invitations = meeting.invitations.filter(_invitation_search(search))
+    rows = invitations.order_by("created_at", "pk")[(number - 1) * per_page : number * per_page]
+    return Page(rows, number, paginator)
 
 
-def invitation_summary(*, meeting: Meeting) -> dict:
-    """How many are invited, and how many of them gave each answer or are in each delivery state.
+def _invitation_search(search: str) -> Q:
+    return Q(name__icontains=search) | Q(email__icontains=search) if search else Q()
+
+
+def invitation_summary(*, meeting: Meeting, search: str = "") -> dict:
+    """How many are invited, how many of them gave each answer or are in each delivery state,
+    and how many match the search.
 
     Answers count live invitations only: a revoked one's answer no longer matters.
     One query, however many are invited.
@@ -180,6 +190,7 @@ def invitation_summary(*, meeting: Meeting) -> dict:
     live = Q(revoked_at__isnull=True)
     counts = meeting.invitations.aggregate(
         total=Count("pk"),
+        matching=Count("pk", filter=_invitation_search(search)),
         revoked=Count("pk", filter=~live),
         **{
             f"rsvp_{value}": Count("pk", filter=live & Q(rsvp=value))
@@ -192,6 +203,7 @@ def invitation_summary(*, meeting: Meeting) -> dict:
     )
     return {
         "total": counts["total"],
+        "matching": counts["matching"],
         "revoked": counts["revoked"],
         "answers": [
             (value, label, counts[f"rsvp_{value}"]) for value, label in invitation.Rsvp.choices
