@@ -119,17 +119,7 @@ def _count(meetings: QuerySet) -> QuerySet:
 def meeting_list_page(
     *, user, when: str, status: str = "", search: str = "", number, per_page: int
 ) -> Page:
-    """A page of the user's meetings list: meetings with their hosts, only the listed fields."""
-    if when not in WHEN or status not in [*Meeting.Status.values, ""]:
-        raise ValueError(f"unknown list filter {when!r}, {status!r}")
-    meetings = listed_meetings(
-        user=user, now=timezone.now(), when=when, status=status, search=search
-    )
-    return _page(meetings, number, per_page)
-
-
-def _page(rows: QuerySet, number, per_page: int) -> Page:
-    """The page `number` of an ordered queryset whose rows carry `total`, the count of all.
+    """A page of the user's meetings list: meetings with their hosts, only the listed fields.
 
     One query for the page and the count together. `number` is the page asked
     for, as text; like Paginator.get_page(), anything but a number gives the
@@ -138,6 +128,9 @@ def _page(rows: QuerySet, number, per_page: int) -> Page:
     fall back to it by numbering every row (ROW_NUMBER over the whole list), which
     made every page of a 10,000-meeting list two to three times slower.
     """
+    if when not in WHEN or status not in [*Meeting.Status.values, ""]:
+        raise ValueError(f"unknown list filter {when!r}, {status!r}")
+    rows = listed_meetings(user=user, now=timezone.now(), when=when, status=status, search=search)
     try:
         number = int(number)
     except (TypeError, ValueError):
@@ -163,10 +156,8 @@ def invitation_page(
 ) -> Page:
     """A page of a meeting's invitations in the order they were made, searched by name or email.
 
-    `count` is how many match, as invitation_summary() counted them: the page
-    query then reads its own rows on the (meeting, created_at, id) index alone.
-    Like Paginator.get_page(), anything but a number gives the first page and a
-    number out of range the last.
+    `count` is how many match, as invitation_summary() counted them, so the page query
+    reads only its own rows; `number` is read as Paginator.get_page() reads it.
     """
     paginator = _paginator(count, per_page)
     number = paginator.get_page(number).number
