@@ -120,17 +120,7 @@ def _count(meetings: QuerySet) -> QuerySet:
 def meeting_list_page(
     *, user, when: str, status: str = "", search: str = "", number, per_page: int
 ) -> Page:
-    """A page of the user's meetings list: meetings with their hosts, only the listed fields."""
-    if when not in WHEN or status not in [*Meeting.Status.values, ""]:
-        raise ValueError(f"unknown list filter {when!r}, {status!r}")
-    meetings = listed_meetings(
-        user=user, now=timezone.now(), when=when, status=status, search=search
-    )
-    return _page(meetings, number, per_page)
-
-
-def _page(rows: QuerySet, number, per_page: int) -> Page:
-    """The page `number` of an ordered queryset whose rows carry `total`, the count of all.
+    """A page of the user's meetings list: meetings with their hosts, only the listed fields.
 
     One query for the page and the count together. `number` is the page asked
     for, as text; like Paginator.get_page(), anything but a number gives the
@@ -139,6 +129,9 @@ def _page(rows: QuerySet, number, per_page: int) -> Page:
     fall back to it by numbering every row (ROW_NUMBER over the whole list), which
     made every page of a 10,000-meeting list two to three times slower.
     """
+    if when not in WHEN or status not in [*Meeting.Status.values, ""]:
+        raise ValueError(f"unknown list filter {when!r}, {status!r}")
+    rows = listed_meetings(user=user, now=timezone.now(), when=when, status=status, search=search)
     try:
         number = int(number)
     except (TypeError, ValueError):
@@ -159,20 +152,28 @@ def _paginator(total: int, per_page: int) -> Paginator:
     return Paginator(range(total), per_page)
 
 
-def invitation_page(*, meeting: Meeting, search: str = "", number, per_page: int) -> Page:
-    """A page of a meeting's invitations in the order they were made, searched by name or email."""
-    invitations = meeting.invitations.all()
-    if search:
-        invitations = invitations.filter(Q(name__icontains=search) | Q(email__icontains=search))
-    return _page(
-        invitations.annotate(total=Window(Count("pk"))).order_by("created_at", "pk"),
-        number,
-        per_page,
-    )
+def invitation_page(
+    *, meeting: Meeting, search: str = "", number, per_page: int, count: int
+) -> Page:
+    """A page of a meeting's invitations in the order they were made, searched by name or email.
+
+    `count` is how many match, as invitation_summary() counted them, so the page query
+    reads only its own rows; `number` is read as Paginator.get_page() reads it.
+    """
+    paginator = _paginator(count, per_page)
+    number = paginator.get_page(number).number
+    invitations = meeting.invitations.filter(_invitation_search(search))
+    rows = invitations.order_by("created_at", "pk")[(number - 1) * per_page : number * per_page]
+    return Page(rows, number, paginator)
 
 
-def invitation_summary(*, meeting: Meeting) -> dict:
-    """How many are invited, and how many of them gave each answer or are in each delivery state.
+def _invitation_search(search: str) -> Q:
+    return Q(name__icontains=search) | Q(email__icontains=search) if search else Q()
+
+
+def invitation_summary(*, meeting: Meeting, search: str = "") -> dict:
+    """How many are invited, how many of them gave each answer or are in each delivery state,
+    and how many match the search.
 
     Answers count live invitations only: a revoked one's answer no longer matters.
     One query, however many are invited.
@@ -181,6 +182,7 @@ def invitation_summary(*, meeting: Meeting) -> dict:
     live = Q(revoked_at__isnull=True)
     counts = meeting.invitations.aggregate(
         total=Count("pk"),
+        matching=Count("pk", filter=_invitation_search(search)),
         revoked=Count("pk", filter=~live),
         **{
             f"rsvp_{value}": Count("pk", filter=live & Q(rsvp=value))
@@ -193,6 +195,7 @@ def invitation_summary(*, meeting: Meeting) -> dict:
     )
     return {
         "total": counts["total"],
+        "matching": counts["matching"],
         "revoked": counts["revoked"],
         "answers": [
             (value, label, counts[f"rsvp_{value}"]) for value, label in invitation.Rsvp.choices

@@ -25,44 +25,26 @@ class Throttled(Exception):
 
 def passcode_limits(*, meeting: Meeting | None, address: str) -> list[Limit]:
     """The limits a passcode guess counts against; one at an unknown ID counts for the address."""
-    limits = [
-        Limit(
-            PASSCODE_ADDRESS,
-            address_key(address),
-            settings.PASSCODE_ATTEMPTS_PER_ADDRESS,
-            timedelta(seconds=settings.PASSCODE_ADDRESS_WINDOW),
-        )
-    ]
+    limits = []
     if meeting is not None:
-        limits.insert(
-            0,
-            Limit(
-                PASSCODE_MEETING,
-                str(meeting.pk),
-                settings.PASSCODE_ATTEMPTS_PER_MEETING,
-                timedelta(seconds=settings.PASSCODE_MEETING_WINDOW),
-            ),
+        window = timedelta(seconds=settings.PASSCODE_MEETING_WINDOW)
+        limits.append(
+            Limit(PASSCODE_MEETING, str(meeting.pk), settings.PASSCODE_ATTEMPTS_PER_MEETING, window)
         )
-    return limits
+    window = timedelta(seconds=settings.PASSCODE_ADDRESS_WINDOW)
+    limit = settings.PASSCODE_ATTEMPTS_PER_ADDRESS
+    return [*limits, Limit(PASSCODE_ADDRESS, address_key(address), limit, window)]
 
 
 def lookup_limits(*, user, address: str) -> list[Limit]:
     """The limits a failed meeting lookup counts against: the logged-in user's and the address's."""
     window = timedelta(seconds=settings.MEETING_LOOKUP_WINDOW)
-    limits = [
-        Limit(
-            LOOKUP_ADDRESS,
-            address_key(address),
-            settings.MEETING_LOOKUP_FAILURES_PER_ADDRESS,
-            window,
-        )
-    ]
+    limits = []
     if user.is_authenticated:
-        limits.insert(
-            0,
-            Limit(LOOKUP_USER, str(user.pk), settings.MEETING_LOOKUP_FAILURES_PER_USER, window),
-        )
-    return limits
+        limit = settings.MEETING_LOOKUP_FAILURES_PER_USER
+        limits.append(Limit(LOOKUP_USER, str(user.pk), limit, window))
+    limit = settings.MEETING_LOOKUP_FAILURES_PER_ADDRESS
+    return [*limits, Limit(LOOKUP_ADDRESS, address_key(address), limit, window)]
 
 
 def too_many_lookups_response(request, retry_after: int):

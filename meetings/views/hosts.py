@@ -102,12 +102,14 @@ def _host_detail(request, meeting: Meeting, *, status: int = 200, notes_form=Non
         # The whole list, with the search box saying what was wrong.
         search = ""
         status = 400 if status == 200 else status
+    summary = selectors.invitation_summary(meeting=meeting, search=search)
     # Everyone on one page would not scale: a meeting may invite thousands.
     invitation_page = selectors.invitation_page(
         meeting=meeting,
         search=search,
         number=request.GET.get("page"),
         per_page=INVITATIONS_PER_PAGE,
+        count=summary["matching"],
     )
     attendances = list(meeting.attendances.all())
     return render(
@@ -115,7 +117,7 @@ def _host_detail(request, meeting: Meeting, *, status: int = 200, notes_form=Non
         "meetings/detail.html",
         {
             "meeting": meeting,
-            "invitation_summary": selectors.invitation_summary(meeting=meeting),
+            "invitation_summary": summary,
             "invitation_page": invitation_page,
             "invitation_search": search_form,
             "invitation_query": urlencode({"q": search}) if search else "",
