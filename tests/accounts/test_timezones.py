@@ -4,6 +4,7 @@ import zoneinfo
 from datetime import UTC, datetime
 
 import pytest
+from django import forms
 from django.apps import apps
 from django.urls import reverse
 
@@ -11,6 +12,7 @@ from accounts.models import User, default_timezone
 from accounts.timezones import (
     CURRENT_NAMES,
     TimeZoneField,
+    TimeZoneSelect,
     current_timezone_name,
     timezone_choices,
     timezone_names,
@@ -136,6 +138,20 @@ def test_the_picker_is_a_plain_select_that_a_script_makes_searchable(host_client
         html,
     )
     assert 'value="Asia/Calcutta"' not in html
+
+
+class _DjangoTemplateSelect(TimeZoneSelect):
+    template_name = forms.Select.template_name
+
+
+@pytest.mark.parametrize("value", ["Asia/Kolkata", "UTC", "", None, 'Nowhere/"<&>'])
+def test_the_picker_writes_the_markup_of_django_select_templates(value):
+    choices = [*timezone_choices(), ('Odd/"<&>', 'Odd & "<quoted>"')]
+    attrs = {"data-detect-timezone": "", "required": True, "disabled": False, "id": "id_tz"}
+    ours = TimeZoneSelect(attrs=attrs, choices=choices).render("timezone", value)
+    django = _DjangoTemplateSelect(attrs=attrs, choices=choices).render("timezone", value)
+    assert ours == django
+    assert 'data-aliases="Asia/Calcutta"' in ours
 
 
 def _migration(app: str, name: str):
