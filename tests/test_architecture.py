@@ -20,6 +20,8 @@ ALLOWED = {
 EXCEPTIONS = {
     # The project's URLconf mounts every app's views.
     "meetings_site/urls.py": set(APPS),
+    # The JSON API mounts every app's router (`<app>/api.py`) and the accounts' authentication.
+    "meetings_site/api.py": set(APPS),
     # The mail check reads the mail settings row.
     "meetings_site/checks.py": {"invitations"},
     # Scheduling, moving and cancelling a meeting tell its invitees.
@@ -53,3 +55,12 @@ def test_apps_import_only_the_layers_below_them(app, path):
             assert top in allowed, f"{relative} imports {module}"
             if top != app and relative != "meetings_site/urls.py":
                 assert ".views" not in module, f"{relative} imports another app's views: {module}"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(ROOT.glob("*/api.py")), ids=lambda path: path.parent.name + "/api.py"
+)
+def test_the_api_routers_import_no_views(path):
+    """A router calls the services and selectors the pages call, never a page's view."""
+    for module in _imports(path):
+        assert ".views" not in module, f"{path.parent.name}/api.py imports {module}"
