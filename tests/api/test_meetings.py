@@ -6,7 +6,9 @@ import pytest
 from django.utils import timezone
 
 from invitations.models import Invitation
+from meetings.access import BOOKED
 from meetings.forms import FAR_FUTURE_MESSAGE
+from meetings.google_meet import MeetError
 from meetings.models import Meeting
 from tests.api.conftest import token_client
 from tests.factories import (
@@ -146,6 +148,18 @@ def test_my_meetings_lists_only_the_hosted_ones(api, user, meeting, others_meeti
     assert [row["title"] for row in body["meetings"]] == ["Weekly sync"]
     upcoming = api.get("/api/meetings/my-meetings", {"upcoming": "true", "status": "scheduled"})
     assert upcoming.json()["count"] == 1
+
+
+def test_my_meetings_is_paginated_upcoming_first(api, user):
+    past = move_to_past(MeetingFactory(host=user, title="Old"), ended_ago=timedelta(days=1))
+    for n in range(21):
+        MeetingFactory(host=user, title=f"M{n:02}")
+    first = api.get("/api/meetings/my-meetings").json()
+    assert (first["count"], first["pages"]) == (22, 2)
+    assert past.title not in {row["title"] for row in first["meetings"]}
+    last = api.get("/api/meetings/my-meetings", {"page": 5}).json()
+    assert last["page"] == 2
+    assert [row["title"] for row in last["meetings"]][-1] == "Old"
 
 
 @pytest.mark.parametrize("path", ["/api/meetings", "/api/meetings/my-meetings"])
@@ -543,3 +557,29 @@ def test_a_null_participant_limit_removes_the_limit(api, planned):
     assert response.status_code == 200
     planned.refresh_from_db()
     assert planned.participant_limit is None
+
+
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_a_booked_meeting_changes_through_its_booking(api, planned, monkeypatch, method):
+    monkeypatch.setattr("meetings.api.booked", lambda meeting: meeting.pk == planned.pk)
+    path = f"/api/meetings/{planned.meeting_id}"
+    response = (
+        api.patch(path, {"title": "x"}, content_type="application/json")
+        if method == "patch"
+        else api.delete(path)
+    )
+    assert response.status_code == 409
+    assert response.json() == {"success": False, "error": BOOKED}
+    planned.refresh_from_db()
+    assert (planned.title, planned.status) == ("Planning", Meeting.Status.SCHEDULED)
+
+
+def test_google_refusing_the_meet_is_502_and_creates_nothing(api, user, monkeypatch):
+    def refuse(**kwargs):
+        raise MeetError("Google did not answer. Try again, or choose Jitsi.")
+
+    monkeypatch.setattr("meetings.services.meeting_create", refuse)
+    response = api.post("/api/meetings", {"title": "T"}, content_type="application/json")
+    assert response.status_code == 502
+    assert response.json()["error"] == "Google did not answer. Try again, or choose Jitsi."
+    assert not user.hosted_meetings.exists()
