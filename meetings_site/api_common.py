@@ -140,15 +140,15 @@ def validation_fields(errors: list[dict]) -> dict[str, str]:
     """Ninja's list of pydantic errors as {field: message}, the first message of each field."""
     fields: dict[str, str] = {}
     for error in errors:
-        location = [str(part) for part in error.get("loc", ())]
-        while location and location[0] in _SOURCES:
+        source, *location = [str(part) for part in error.get("loc", ())] or ["body"]
+        if source == "body":
+            # Ninja puts the body under the handler's argument: (body, payload, title).
+            if len(location) <= 1:
+                fields.setdefault("body", "Send the fields as a JSON object, e.g. {}.")
+                continue
             location = location[1:]
-            # The name of the handler's argument that holds the body or the query.
-            if location and len(location) > 1:
-                location = location[1:]
-        name = ".".join(location) or "body"
-        message = _message(error)
-        fields.setdefault(name, message.removeprefix("Value error, "))
+        name = ".".join(location) if source in _SOURCES else ".".join([source, *location])
+        fields.setdefault(name or source, _message(error).removeprefix("Value error, "))
     return fields
 
 

@@ -353,7 +353,11 @@ def test_bad_input_is_400_with_the_field_and_creates_nothing(api, user, body, fi
 def test_an_empty_body_is_400(api, user):
     response = api.post("/api/meetings", "", content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["success"] is False
+    assert response.json() == {
+        "success": False,
+        "error": "The request has invalid fields: see `fields`.",
+        "fields": {"body": "Send the fields as a JSON object, e.g. {}."},
+    }
     assert not user.hosted_meetings.exists()
 
 
