@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from accounts.api_auth import api_auth
 from meetings import throttling
 from meetings.api import router as meetings_router
-from meetings_site.api_common import JsonParser, install_error_handlers, too_many_requests
+from meetings_site.api_common import JsonParser, error_response, install_error_handlers
 
 api = NinjaAPI(
     title="Meetings API",
@@ -29,7 +29,9 @@ install_error_handlers(api)
 @api.exception_handler(throttling.Throttled)
 def _lookups_throttled(request, exc: throttling.Throttled):
     """Too many failed meeting lookups, counted as on the pages."""
-    return api.on_exception(request, too_many_requests(exc.retry_after))
+    wait = exc.retry_after
+    message = f"Too many meetings not found or not yours: try again in {wait} seconds."
+    return error_response(429, message, headers={"Retry-After": str(wait)})
 
 
 api.add_router("/meetings", meetings_router)

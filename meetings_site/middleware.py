@@ -3,7 +3,6 @@
 import json
 
 from django.conf import settings
-from django.http import JsonResponse
 from django.shortcuts import render
 
 from meetings_site.api_common import error_response
@@ -156,6 +155,6 @@ def _refusal(request, status: int, message: str):
         or request.path.startswith(API_PREFIX)
         or (request.accepts("application/json") and not request.accepts("text/html"))
     ):
-        return JsonResponse({"success": False, "error": message}, status=status)
+        return error_response(status, message)
     # 404.html says plainly that the page does not exist; 400.html shows the reason.
     return render(request, f"{status}.html", {"message": message}, status=status)

@@ -248,8 +248,12 @@ def test_failed_lookups_are_throttled_as_on_the_pages(settings, user, meeting, o
     assert prober.get(f"/api/meetings/{UNUSED_ID}").status_code == 404
     response = prober.get(f"/api/meetings/{meeting.meeting_id}")
     assert response.status_code == 429
-    assert int(response["Retry-After"]) > 0
-    assert response.json()["success"] is False
+    wait = int(response["Retry-After"])
+    assert wait > 0
+    assert response.json() == {
+        "success": False,
+        "error": f"Too many meetings not found or not yours: try again in {wait} seconds.",
+    }
     # The host's own lookups are never refused.
     assert token_client(user).get(f"/api/meetings/{meeting.meeting_id}").status_code == 200
 
