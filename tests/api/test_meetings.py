@@ -591,3 +591,9 @@ def test_google_refusing_the_meet_is_502_and_creates_nothing(api, user, monkeypa
     assert response.status_code == 502
     assert response.json()["error"] == "Google did not answer. Try again, or choose Jitsi."
     assert not user.hosted_meetings.exists()
+
+
+def test_unknown_query_parameters_are_ignored(api, meeting):
+    response = api.get("/api/meetings", {"_": "1700000000", "sort": "title"})
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
