@@ -21,6 +21,12 @@ CSRF_FAILED = (
 )
 
 
+def uses_session(request) -> bool:
+    """Whether an authenticated API request came in through the session (the site's pages),
+    not a token: only those may keep state in it."""
+    return "Authorization" not in request.headers
+
+
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer mtg_…`, a personal API token from the profile page."""
 

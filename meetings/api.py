@@ -13,11 +13,13 @@ from typing import Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime, ConfigDict
 
-from meetings import selectors, services
+from accounts.api_auth import uses_session
+from meetings import joining, rooms, selectors, services
 from meetings.access import BOOKED, booked, can_manage, meeting_for, member
 from meetings.credentials import PASSCODE_RE, parse_meeting_id
 from meetings.forms import CUSTOM, DEFAULT_DURATION, MeetingForm
@@ -44,6 +46,7 @@ API_STATUS = {
 STORED_STATUS = {name: stored for stored, name in API_STATUS.items()}
 StatusName = Literal["scheduled", "in-progress", "completed", "cancelled"]
 MALFORMED_ID = "A meeting ID is 9 digits, like 123-456-789 or 123456789."
+NO_ROOM_YET = "The meeting has no room yet: Google is still setting up its Meet."
 ROOM_FLAGS = ("waiting_room", "join_before_host", "mute_on_join", "allow_name_change")
 
 ERRORS = {
@@ -136,6 +139,23 @@ class MeetingChanged(Schema):
     meeting: MeetingDetail
 
 
+class MeetingLink(Schema):
+    """The caller's own way into the meeting: seed 002's fields and the page endpoint's."""
+
+    success: bool
+    booking_id: int = Field(description="The meeting ID as a number, as in the path.")
+    meeting_url: str = Field(description="The room when admitted; the waiting page if waiting.")
+    display_name: str
+    is_admin: bool = Field(description="Whether you moderate the room; as is_moderator.")
+    scheduled_at: datetime
+    duration: int
+    status: StatusName
+    meeting_id: str
+    is_moderator: bool
+    starts_at: datetime
+    waiting: bool
+
+
 class Done(Schema):
     success: bool
     message: str
@@ -213,6 +233,46 @@ def meeting_detail(request, meeting_id: str):
     """A meeting you host, are invited to or (staff) any meeting."""
     meeting = _meeting(request, meeting_id, allowed=member)
     return {"success": True, "meeting": _detail(meeting, request.user)}
+
+
+@router.get(
+    "/{meeting_id}/link", response={200: MeetingLink, **ERRORS}, summary="Your link into a meeting"
+)
+def meeting_link(request, meeting_id: str):
+    """Join a meeting you host, are invited to or (staff) any: records your entry as the
+    meeting pages' Join button does, and answers with your room link or the waiting page."""
+    meeting = _meeting(request, meeting_id, allowed=member)
+    if joining.refusal(meeting) is None and not meeting.room_is_ready:
+        raise ApiError(404, NO_ROOM_YET)
+    user = request.user
+    session = (
+        request.session
+        if uses_session(request)
+        else joining.member_session(meeting=meeting, user=user)
+    )
+    result = joining.member_join(meeting=meeting, user=user, session=session)
+    if not result.entered:
+        raise ApiError(404, f"Meeting link not available. {result.message}")
+    waiting = result.outcome == joining.Outcome.WAITING
+    if waiting:
+        url = settings.SITE_URL + reverse("meetings:waiting", args=[meeting.meeting_id])
+    else:
+        url = rooms.room_url(meeting, result.participant)
+    moderates = result.participant.is_moderator
+    return {
+        "success": True,
+        "booking_id": meeting.meeting_id,
+        "meeting_url": url,
+        "display_name": result.participant.display_name,
+        "is_admin": moderates,
+        "scheduled_at": meeting.starts_at,
+        "duration": meeting.duration,
+        "status": API_STATUS[meeting.status],
+        "meeting_id": meeting.formatted_meeting_id,
+        "is_moderator": moderates,
+        "starts_at": meeting.starts_at,
+        "waiting": waiting,
+    }
 
 
 @router.api_operation(

@@ -180,6 +180,24 @@ def member_join(*, meeting: Meeting, user, session, invitation=None) -> JoinResu
     )
 
 
+def member_session(*, meeting: Meeting, user) -> dict:
+    """The join state of a caller who keeps no session (a script with an API token): the
+    user's open entry into the meeting, so that asking twice is one entry, as a reload is
+    on the pages. Nothing is kept of it after the request."""
+    session: dict = {}
+    entry = (
+        meeting.attendances.select_related("invitation")
+        .filter(user=user, left_at__isnull=True)
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+    if entry is not None:
+        grant_room(
+            session, meeting, entry.display_name, invitation=entry.invitation, attendance=entry
+        )
+    return session
+
+
 @transaction.atomic
 def host_start(*, meeting: Meeting, user, session) -> JoinResult:
     """The host opens the meeting and goes in; people waiting only for the host follow.

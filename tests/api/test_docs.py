@@ -51,6 +51,7 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
         ("GET", "/api/meetings/my-meetings"),
         ("POST", "/api/meetings/create"),
         ("GET", "/api/meetings/{id}"),
+        ("GET", "/api/meetings/{id}/link"),
         ("PATCH", "/api/meetings/{id}"),
         ("DELETE", "/api/meetings/{id}"),
     }
