@@ -8,6 +8,8 @@ Each authenticated request counts against its caller's and its address's limits.
 """
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
@@ -73,3 +75,17 @@ class SessionAuth(APIKeyCookie):
 
 
 api_auth = [TokenAuth(), SessionAuth()]
+
+
+def caller_or_anonymous(request):
+    """For an operation open to anyone (declared with auth=None): the caller as api_auth
+    finds them, else an anonymous visitor, counted against their address. A token that
+    is sent but wrong is still 401: it never falls back to anonymous."""
+    for auth in api_auth:
+        user = auth(request)
+        if user:
+            return user
+    if "Authorization" in request.headers:
+        raise AuthenticationError()
+    request_reserve(request)
+    return AnonymousUser()

@@ -18,11 +18,19 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime, ConfigDict
 
-from accounts.api_auth import uses_session
+from accounts.api_auth import caller_or_anonymous, uses_session
 from meetings import joining, rooms, selectors, services
-from meetings.access import BOOKED, booked, can_manage, meeting_for, member
+from meetings.access import (
+    BOOKED,
+    NAME_MAX_LENGTH,
+    booked,
+    can_manage,
+    meeting_by_id,
+    meeting_for,
+    member,
+)
 from meetings.credentials import PASSCODE_RE, parse_meeting_id
-from meetings.forms import CUSTOM, DEFAULT_DURATION, MeetingForm
+from meetings.forms import CUSTOM, DEFAULT_DURATION, JoinByIdForm, MeetingForm
 from meetings.google_meet import MeetError
 from meetings.models import (
     DURATION_MAX,
@@ -31,7 +39,8 @@ from meetings.models import (
     PARTICIPANT_LIMIT_MIN,
     Meeting,
 )
-from meetings_site.api_common import INVALID_INPUT, ApiError, ErrorOut
+from meetings_site.api_common import INVALID_INPUT, ApiError, ErrorOut, too_many_requests
+from meetings_site.limits import client_address
 
 router = Router(tags=["meetings"])
 
@@ -201,6 +210,20 @@ class MeetingIn(Schema):
     )
 
 
+class JoinIn(Schema):
+    """Seed 001's join: the meeting ID and its password, and the name others see."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    meeting_id: str | int = Field(description="123-456-789, 123456789 or the number.")
+    password: str = Field(max_length=10, description="The meeting's passcode.")
+    name: str | None = Field(
+        None,
+        max_length=NAME_MAX_LENGTH,
+        description="Required without authentication; else your display name by default.",
+    )
+
+
 # Handlers.
 
 
@@ -228,6 +251,57 @@ def meeting_create_post(request, payload: MeetingIn):
     return _create(request, payload)
 
 
+@router.post(
+    "/join",
+    auth=None,
+    response={200: MeetingLink, **ERRORS, 410: ErrorOut},
+    summary="Join by meeting ID and password",
+)
+def meeting_join_by_id(request, payload: JoinIn):
+    """Open to anyone with the meeting ID and password, as the home page's form is; the same
+    limits on wrong passwords, and the room link or the waiting page as it gives."""
+    user = caller_or_anonymous(request)
+    form = JoinByIdForm(
+        {
+            "meeting_id": str(payload.meeting_id),
+            "passcode": payload.password,
+            "name": payload.name if payload.name is not None else _default_name(user),
+        }
+    )
+    if not form.is_valid():
+        names = {"passcode": "password"}
+        fields = {names.get(name, name): errors[0] for name, errors in form.errors.items()}
+        raise ApiError(400, INVALID_INPUT, fields=fields)
+    data = form.cleaned_data
+    result = joining.passcode_join(
+        meeting_id=data["meeting_id"],
+        passcode=data["passcode"],
+        display_name=data["name"],
+        user=user,
+        address=client_address(request),
+        session=_join_session(
+            request,
+            user,
+            None if uses_session(request) else meeting_by_id(data["meeting_id"]),
+        ),
+    )
+    Outcome = joining.Outcome
+    if result.outcome == Outcome.THROTTLED:
+        raise too_many_requests(result.retry_after)
+    if result.outcome == Outcome.NOT_FOUND:
+        raise ApiError(
+            404, "Meeting room not found", fields={"meeting_id": "Meeting room not found"}
+        )
+    if result.outcome == Outcome.WRONG_PASSCODE:
+        message = "Incorrect meeting password"
+        raise ApiError(403, message, fields={"password": message})
+    if result.outcome == Outcome.FULL:
+        raise ApiError(409, result.message)
+    if not result.entered:  # closed or expired, as the join page answers them
+        raise ApiError(410, result.message)
+    return _entry(result)
+
+
 @router.get("/{meeting_id}", response={200: MeetingOne, **ERRORS}, summary="One meeting")
 def meeting_detail(request, meeting_id: str):
     """A meeting you host, are invited to or (staff) any meeting."""
@@ -245,17 +319,35 @@ def meeting_link(request, meeting_id: str):
     if joining.refusal(meeting) is None and not meeting.room_is_ready:
         raise ApiError(404, NO_ROOM_YET)
     user = request.user
-    session = (
-        request.session
-        if uses_session(request)
-        else joining.member_session(meeting=meeting, user=user)
+    result = joining.member_join(
+        meeting=meeting, user=user, session=_join_session(request, user, meeting)
     )
-    result = joining.member_join(meeting=meeting, user=user, session=session)
     if not result.entered:
         raise ApiError(404, f"Meeting link not available. {result.message}")
+    return _entry(result)
+
+
+def _default_name(user) -> str:
+    return user.display_name if user.is_authenticated else ""
+
+
+def _join_session(request, user, meeting: Meeting | None):
+    """Where a join keeps who came in: the session, for the site's pages and anonymous
+    visitors; for a token, which keeps none, what joining.member_session rebuilds."""
+    if uses_session(request):
+        return request.session
+    return joining.member_session(meeting=meeting, user=user)
+
+
+def _entry(result: joining.JoinResult) -> dict:
+    """Where an admitted or waiting caller goes: the link endpoint's fields."""
+    meeting = result.meeting
     waiting = result.outcome == joining.Outcome.WAITING
     if waiting:
         url = settings.SITE_URL + reverse("meetings:waiting", args=[meeting.meeting_id])
+    elif not meeting.room_is_ready:
+        # The room page says that Google is still setting the Meet up, and opens it when ready.
+        url = settings.SITE_URL + reverse("meetings:room", args=[meeting.meeting_id])
     else:
         url = rooms.room_url(meeting, result.participant)
     moderates = result.participant.is_moderator

@@ -180,11 +180,13 @@ def member_join(*, meeting: Meeting, user, session, invitation=None) -> JoinResu
     )
 
 
-def member_session(*, meeting: Meeting, user) -> dict:
+def member_session(*, meeting: Meeting | None, user) -> dict:
     """The join state of a caller who keeps no session (a script with an API token): the
     user's open entry into the meeting, so that asking twice is one entry, as a reload is
     on the pages. Nothing is kept of it after the request."""
     session: dict = {}
+    if meeting is None:
+        return session
     entry = (
         meeting.attendances.select_related("invitation")
         .filter(user=user, left_at__isnull=True)

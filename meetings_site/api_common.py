@@ -120,6 +120,7 @@ _MESSAGES = {
     "timezone_aware": "Give the time with its UTC offset, like 2025-12-01T10:00:00Z.",
 }
 # Where ninja puts what it read: a field's name follows these in an error's location.
+_UNION_TAGS = {"str", "int", "float", "bool", "none"}
 _SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
 
 
@@ -147,6 +148,9 @@ def validation_fields(errors: list[dict]) -> dict[str, str]:
                 fields.setdefault("body", "Send the fields as a JSON object, e.g. {}.")
                 continue
             location = location[1:]
+        # A field of several types (str | int) names the type that failed last: not the field's.
+        if len(location) > 1 and location[-1] in _UNION_TAGS:
+            location = location[:-1]
         name = ".".join(location) if source in _SOURCES else ".".join([source, *location])
         fields.setdefault(name or source, _message(error).removeprefix("Value error, "))
     return fields

@@ -52,6 +52,7 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
         ("POST", "/api/meetings/create"),
         ("GET", "/api/meetings/{id}"),
         ("GET", "/api/meetings/{id}/link"),
+        ("POST", "/api/meetings/join"),
         ("PATCH", "/api/meetings/{id}"),
         ("DELETE", "/api/meetings/{id}"),
     }
@@ -61,9 +62,13 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
 def test_each_curl_example_succeeds(client, user, line):
     _, token = services.api_token_create(user=user, name="docs")
     meeting = MeetingFactory(host=user)
-    request = _request(
-        line, {"SITE": SITE, "TOKEN": token, "MEETING_ID": meeting.formatted_meeting_id}
-    )
+    values = {
+        "SITE": SITE,
+        "TOKEN": token,
+        "MEETING_ID": meeting.formatted_meeting_id,
+        "PASSWORD": meeting.passcode,
+    }
+    request = _request(line, values)
     headers = request["headers"]
     response = client.generic(
         request["method"],
