@@ -1,10 +1,10 @@
 """The meetings' JSON API, mounted at /api/meetings by meetings_site/api.py.
 
 Thin handlers over what the pages use: the list's selector, access.py's rules
-(including the throttle on failed lookups), MeetingForm's validation and the
-services. A body is bound to MeetingForm as the scheduling page would send it,
-so that every rule of a meeting's time, length, passcode and room holds in
-both, with the same words.
+(including the throttle on failed lookups), the pages' forms for validation,
+the services, and joining.py's join flows. A meeting's body is bound to
+MeetingForm as the scheduling page would send it, so that every rule of a
+meeting's time, length, passcode and room holds in both, with the same words.
 """
 
 import zoneinfo
@@ -32,6 +32,7 @@ from meetings.access import (
 from meetings.credentials import PASSCODE_RE, parse_meeting_id
 from meetings.forms import CUSTOM, DEFAULT_DURATION, JoinByIdForm, MeetingForm
 from meetings.google_meet import MeetError
+from meetings.joining import Outcome
 from meetings.models import (
     DURATION_MAX,
     DURATION_MIN,
@@ -55,7 +56,6 @@ API_STATUS = {
 STORED_STATUS = {name: stored for stored, name in API_STATUS.items()}
 StatusName = Literal["scheduled", "in-progress", "completed", "cancelled"]
 MALFORMED_ID = "A meeting ID is 9 digits, like 123-456-789 or 123456789."
-NO_ROOM_YET = "The meeting has no room yet: Google is still setting up its Meet."
 ROOM_FLAGS = ("waiting_room", "join_before_host", "mute_on_join", "allow_name_change")
 
 ERRORS = {
@@ -285,7 +285,6 @@ def meeting_join_by_id(request, payload: JoinIn):
             None if uses_session(request) else meeting_by_id(data["meeting_id"]),
         ),
     )
-    Outcome = joining.Outcome
     if result.outcome == Outcome.THROTTLED:
         raise too_many_requests(result.retry_after)
     if result.outcome == Outcome.NOT_FOUND:
@@ -317,7 +316,7 @@ def meeting_link(request, meeting_id: str):
     meeting pages' Join button does, and answers with your room link or the waiting page."""
     meeting = _meeting(request, meeting_id, allowed=member)
     if joining.refusal(meeting) is None and not meeting.room_is_ready:
-        raise ApiError(404, NO_ROOM_YET)
+        raise ApiError(404, joining.NO_ROOM_YET)
     user = request.user
     result = joining.member_join(
         meeting=meeting, user=user, session=_join_session(request, user, meeting)
@@ -342,7 +341,7 @@ def _join_session(request, user, meeting: Meeting | None):
 def _entry(result: joining.JoinResult) -> dict:
     """Where an admitted or waiting caller goes: the link endpoint's fields."""
     meeting = result.meeting
-    waiting = result.outcome == joining.Outcome.WAITING
+    waiting = result.outcome == Outcome.WAITING
     if waiting:
         url = settings.SITE_URL + reverse("meetings:waiting", args=[meeting.meeting_id])
     elif not meeting.room_is_ready:

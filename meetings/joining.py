@@ -59,6 +59,8 @@ class JoinResult:
 
 
 ENDED = "This meeting has ended."
+# Why a link into an open meeting cannot be given yet (the page endpoint and the API).
+NO_ROOM_YET = "The meeting has no room yet: Google is still setting up its Meet."
 
 
 def refusal(meeting: Meeting) -> JoinResult | None:
