@@ -366,6 +366,30 @@ def _entry(result: joining.JoinResult) -> dict:
     }
 
 
+@router.post(
+    "/{meeting_id}/join",
+    response={200: MeetingLink, **ERRORS, 410: ErrorOut},
+    summary="Join (or, as its host, start) a meeting",
+)
+def meeting_join(request, meeting_id: str):
+    """The meetings pages' Start and Join buttons: the host (or staff) starts the meeting and
+    goes in, as Start does; an invitee joins, as Join does. Answers as /link does."""
+    meeting = _meeting(request, meeting_id, allowed=member)
+    user = request.user
+    session = _join_session(request, user, meeting)
+    if can_manage(user, meeting):
+        result = joining.host_start(meeting=meeting, user=user, session=session)
+        if result.outcome in (Outcome.CLOSED, Outcome.EXPIRED):
+            raise ApiError(409, result.message)  # the host's page refuses with 409
+    else:
+        result = joining.member_join(meeting=meeting, user=user, session=session)
+    if result.outcome == Outcome.FULL:
+        raise ApiError(409, result.message)
+    if not result.entered:  # closed or expired, as the join pages answer them
+        raise ApiError(410, result.message)
+    return _entry(result)
+
+
 @router.api_operation(
     ["PUT", "PATCH"],
     "/{meeting_id}",

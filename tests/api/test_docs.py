@@ -53,6 +53,7 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
         ("GET", "/api/meetings/{id}"),
         ("GET", "/api/meetings/{id}/link"),
         ("POST", "/api/meetings/join"),
+        ("POST", "/api/meetings/{id}/join"),
         ("PATCH", "/api/meetings/{id}"),
         ("DELETE", "/api/meetings/{id}"),
     }
