@@ -57,10 +57,12 @@ def test_apps_import_only_the_layers_below_them(app, path):
                 assert ".views" not in module, f"{relative} imports another app's views: {module}"
 
 
-@pytest.mark.parametrize(
-    "path", sorted(ROOT.glob("*/api.py")), ids=lambda path: path.parent.name + "/api.py"
-)
+API_MODULES = sorted([*ROOT.glob("*/api.py"), *ROOT.glob("*/api/*.py")])
+
+
+@pytest.mark.parametrize("path", API_MODULES, ids=lambda path: str(path.relative_to(ROOT)))
 def test_the_api_routers_import_no_views(path):
     """A router calls the services and selectors the pages call, never a page's view."""
+    assert API_MODULES
     for module in _imports(path):
-        assert ".views" not in module, f"{path.parent.name}/api.py imports {module}"
+        assert ".views" not in module, f"{path.relative_to(ROOT)} imports {module}"

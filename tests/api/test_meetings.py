@@ -569,7 +569,7 @@ def test_a_null_participant_limit_removes_the_limit(api, planned):
 
 @pytest.mark.parametrize("method", ["patch", "delete"])
 def test_a_booked_meeting_changes_through_its_booking(api, planned, monkeypatch, method):
-    monkeypatch.setattr("meetings.api.booked", lambda meeting: meeting.pk == planned.pk)
+    monkeypatch.setattr("meetings.api.meetings.booked", lambda meeting: meeting.pk == planned.pk)
     path = f"/api/meetings/{planned.meeting_id}"
     response = (
         api.patch(path, {"title": "x"}, content_type="application/json")
