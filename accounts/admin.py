@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 
-from accounts.models import GoogleAccount, User
+from accounts import services
+from accounts.models import ApiToken, GoogleAccount, User
 
 
 @admin.register(User)
@@ -47,3 +48,28 @@ class GoogleAccountAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Personal API tokens: staff see who has which and may revoke one; the secret is not kept."""
+
+    list_display = ("name", "user", "shown_start", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("user__email", "name", "shown_start")
+    list_select_related = ("user",)
+    fields = ("user", "name", "shown_start", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected tokens", permissions=["delete"])
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            services.api_token_revoke(token=token)
+        self.message_user(request, "The selected tokens were revoked.")

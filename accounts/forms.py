@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.template.defaultfilters import pluralize
 
 from accounts import services
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.timezones import TimeZoneField, TimeZoneSelect
 from meetings_site.limits import client_address
 
@@ -74,3 +74,13 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("first_name", "last_name", "timezone")
+
+
+class ApiTokenForm(forms.ModelForm):
+    """A new personal API token: only its name is chosen."""
+
+    class Meta:
+        model = ApiToken
+        fields = ("name",)
+        labels = {"name": "Token name"}
+        help_texts = {"name": "What the token is for, e.g. “Calendar sync”."}

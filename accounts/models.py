@@ -107,3 +107,36 @@ class GoogleAccount(models.Model):
 
     def __str__(self) -> str:
         return self.email or f"Google account of {self.user}"
+
+
+class ApiToken(models.Model):
+    """A personal API token: its owner sends it as `Authorization: Bearer mtg_…`.
+
+    Only the SHA-256 digest is stored (meetings_site/tokens.py); the clear token
+    is shown once, when it is created. `shown_start` keeps its first characters,
+    so that its owner can tell their tokens apart.
+    """
+
+    PREFIX = "mtg_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    shown_start = models.CharField("first characters", max_length=12, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.shown_start}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -1,4 +1,5 @@
-"""Log-in and password reset, each under its limits per account and per client address."""
+"""Log-in and password reset, each under its limits per account and per client address;
+personal API tokens."""
 
 import hashlib
 from dataclasses import dataclass
@@ -7,9 +8,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import tasks
-from accounts.models import User
+from accounts.models import ApiToken, User
+from meetings_site import tokens
 from meetings_site.limits import Limit, address_key, attempt_refund, attempt_reserve
 
 
@@ -82,3 +85,49 @@ def password_reset_request(*, email: str, address: str) -> int:
             # server never holds the request.
             transaction.on_commit(lambda pk=user.pk: tasks.send_password_reset.enqueue(pk))
     return 0
+
+
+# Personal API tokens. The token is drawn and digested by meetings_site/tokens.py;
+# how often its last use is written down, at most.
+API_TOKEN_USE_PRECISION = timedelta(minutes=1)
+API_TOKEN_SHOWN_CHARACTERS = 8
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal API token for the user: the row, and the clear token to show once."""
+    clear = ApiToken.PREFIX + tokens.new_token()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        digest=tokens.digest(clear),
+        shown_start=clear[:API_TOKEN_SHOWN_CHARACTERS],
+    )
+    return token, clear
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> None:
+    """Stop a token from working, at once; the row stays, as a record of it."""
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def api_token_use(*, token: str) -> ApiToken | None:
+    """The live token of an active user with this clear text, its last use noted; else None.
+
+    The last use is written at most once a minute, so that a busy client does
+    not write a row on every request.
+    """
+    if not token.startswith(ApiToken.PREFIX):
+        return None
+    live = ApiToken.objects.select_related("user").filter(
+        revoked_at__isnull=True, user__is_active=True
+    )
+    found = tokens.find(live, token)
+    if found is None:
+        return None
+    now = timezone.now()
+    if found.last_used_at is None or found.last_used_at <= now - API_TOKEN_USE_PRECISION:
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        found.last_used_at = now
+    return found

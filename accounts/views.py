@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import google, services
 from accounts.forms import (
+    ApiTokenForm,
     LogInForm,
     PasswordResetRequestForm,
     ProfileForm,
@@ -84,21 +85,60 @@ def password_reset(request):
 @require_http_methods(["GET", "POST"])
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
-    account = google.connected_account(request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Your profile was saved.")
         return redirect("accounts:profile")
+    return _profile(request, form=form)
+
+
+def _profile(request, *, form=None, token_form=None, new_token: str = "", status: int = 200):
+    """The profile page; `new_token` is a token just created, shown this once."""
+    account = google.connected_account(request.user)
     return render(
         request,
         "accounts/profile.html",
         {
-            "form": form,
+            "form": form or ProfileForm(instance=request.user),
             "google_offered": google.is_configured(),
             "google_account": account,
             "google_reconnect": google.needs_reconnect_for_busy_times(account),
+            "token_form": token_form or ApiTokenForm(),
+            "api_tokens": request.user.api_tokens.all(),
+            "new_token": new_token,
         },
+        status=status,
     )
+
+
+# Personal API tokens, for scripts and apps that call /api/ (docs/api.md).
+
+
+@login_required
+@require_POST
+def api_token_create(request):
+    """Create a token and show it on the profile page, once: only its digest is kept.
+
+    The page is rendered, not redirected to, so that the token never passes
+    through the session or a message.
+    """
+    token_form = ApiTokenForm(request.POST)
+    if not token_form.is_valid():
+        return _profile(request, token_form=token_form, status=400)
+    _, clear = services.api_token_create(user=request.user, name=token_form.cleaned_data["name"])
+    response = _profile(request, new_token=clear)
+    # The page holds a secret: no cache keeps it.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk: int):
+    token = get_object_or_404(request.user.api_tokens, pk=pk)
+    services.api_token_revoke(token=token)
+    messages.success(request, f"The token “{token.name}” was revoked. It no longer works.")
+    return redirect(reverse("accounts:profile") + "#api-tokens")
 
 
 # Google account, for meetings held on Google Meet.

@@ -70,6 +70,23 @@ def links_expired(meeting: Meeting) -> bool:
     return meeting.ends_at <= timezone.now() - timedelta(days=settings.MEETING_LINKS_EXPIRE_DAYS)
 
 
+BOOKED = (
+    "This meeting was booked through your booking page: move or cancel the booking, "
+    "so that the guest is told and the time is freed."
+)
+
+
+def booked(meeting: Meeting) -> bool:
+    """Whether a guest's live booking holds the meeting; its changes then go through the booking
+    (the pages and the API refuse to edit or cancel it).
+
+    The booking is read through the relation bookings/ declares, by name, since
+    meetings imports nothing of bookings (docs/architecture.md).
+    """
+    booking = getattr(meeting, "booking", None)
+    return booking is not None and booking.status == "confirmed"
+
+
 def can_manage(user, meeting: Meeting) -> bool:
     return user.is_authenticated and (meeting.host_id == user.pk or user.is_staff)
 

@@ -59,6 +59,8 @@ class JoinResult:
 
 
 ENDED = "This meeting has ended."
+# Why a link into an open meeting cannot be given yet (the page endpoint and the API).
+NO_ROOM_YET = "The meeting has no room yet: Google is still setting up its Meet."
 
 
 def refusal(meeting: Meeting) -> JoinResult | None:
@@ -178,6 +180,26 @@ def member_join(*, meeting: Meeting, user, session, invitation=None) -> JoinResu
         session=session,
         invitation=invitation,
     )
+
+
+def member_session(*, meeting: Meeting | None, user) -> dict:
+    """The join state of a caller who keeps no session (a script with an API token): the
+    user's open entry into the meeting, so that asking twice is one entry, as a reload is
+    on the pages. Nothing is kept of it after the request."""
+    session: dict = {}
+    if meeting is None:
+        return session
+    entry = (
+        meeting.attendances.select_related("invitation")
+        .filter(user=user, left_at__isnull=True)
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+    if entry is not None:
+        grant_room(
+            session, meeting, entry.display_name, invitation=entry.invitation, attendance=entry
+        )
+    return session
 
 
 @transaction.atomic

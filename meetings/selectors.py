@@ -61,17 +61,7 @@ def listed_meetings(*, user, now, when: str, status: str = "", search: str = "")
     `total`, the length of the whole list: its own half's count, taken in the same
     pass, plus a count of the other half.
     """
-    conditions = Q()
-    if when == "upcoming":
-        conditions &= Q(status=Meeting.Status.ACTIVE) | Q(
-            status=Meeting.Status.SCHEDULED, ends_at__gt=now
-        )
-    elif when == "past":
-        conditions &= Meeting.past_condition(now)
-    if status:
-        conditions &= Q(status=status)
-    if search:
-        conditions &= Q(title__icontains=search)
+    conditions = _conditions(now, when, status, search)
     invitation = apps.get_model("invitations", "Invitation")
     invited_ids = invitation.objects.filter(user=user, revoked_at__isnull=True).values("meeting_id")
     hosted = Meeting.objects.filter(conditions, host=user)
@@ -86,17 +76,41 @@ def listed_meetings(*, user, now, when: str, status: str = "", search: str = "")
     )
 
 
-def _rows(meetings: QuerySet, *, others: QuerySet, now=None) -> QuerySet:
+def _conditions(now, when: str, status: str, search: str) -> Q:
+    """The list's filters: its tab (upcoming, past, all), a status, words of the title."""
+    conditions = Q()
+    if when == "upcoming":
+        conditions &= Q(status=Meeting.Status.ACTIVE) | Q(
+            status=Meeting.Status.SCHEDULED, ends_at__gt=now
+        )
+    elif when == "past":
+        conditions &= Meeting.past_condition(now)
+    if status:
+        conditions &= Q(status=status)
+    if search:
+        conditions &= Q(title__icontains=search)
+    return conditions
+
+
+def hosted_meetings(*, user, now, when: str, status: str = "", search: str = "") -> QuerySet:
+    """The meetings the user hosts, in the list's order and with its filters and `total`.
+
+    On the host's index alone: what the API's "my meetings" lists.
+    """
+    hosted = Meeting.objects.filter(_conditions(now, when, status, search), host=user)
+    order = {"now": now} if when == "all" else {}
+    return _rows(hosted, others=None, **order).order_by(*ORDERING[when])
+
+
+def _rows(meetings: QuerySet, *, others: QuerySet | None, now=None) -> QuerySet:
     """One half of the list as its rows are shown, each with the length of the whole list.
 
     With `now`, each row also says whether it is over, for the All tab's order.
     """
-    rows = (
-        meetings.select_related("host")
-        .only(*LIST_FIELDS)
-        .annotate(total=Window(Count("pk")) + Subquery(_count(others)))
-        .order_by()
-    )
+    total = Window(Count("pk"))
+    if others is not None:
+        total = total + Subquery(_count(others))
+    rows = meetings.select_related("host").only(*LIST_FIELDS).annotate(total=total).order_by()
     if now is None:
         return rows
     is_past = Case(When(Meeting.past_condition(now), then=1), default=0)
@@ -118,9 +132,18 @@ def _count(meetings: QuerySet) -> QuerySet:
 
 
 def meeting_list_page(
-    *, user, when: str, status: str = "", search: str = "", number, per_page: int
+    *,
+    user,
+    when: str,
+    status: str = "",
+    search: str = "",
+    number,
+    per_page: int,
+    hosted_only: bool = False,
 ) -> Page:
     """A page of the user's meetings list: meetings with their hosts, only the listed fields.
+
+    With `hosted_only`, the meetings the user hosts, without those they are invited to.
 
     One query for the page and the count together. `number` is the page asked
     for, as text; like Paginator.get_page(), anything but a number gives the
@@ -131,7 +154,8 @@ def meeting_list_page(
     """
     if when not in WHEN or status not in [*Meeting.Status.values, ""]:
         raise ValueError(f"unknown list filter {when!r}, {status!r}")
-    rows = listed_meetings(user=user, now=timezone.now(), when=when, status=status, search=search)
+    read = hosted_meetings if hosted_only else listed_meetings
+    rows = read(user=user, now=timezone.now(), when=when, status=status, search=search)
     try:
         number = int(number)
     except (TypeError, ValueError):

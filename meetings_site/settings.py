@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     # The widgets' own templates, for FORM_RENDERER's project engine.
     "django.forms",
     "csp",
+    "corsheaders",
+    # The API's documentation page, served from our static files (not a CDN), within the CSP.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "meetings_site",
@@ -66,10 +69,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Answers preflights for /api/ before anything else runs.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Above the NUL check, so that its refusals carry the same headers as every page.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before the NUL check reads a body: the API refuses one too large or not JSON.
+    "meetings_site.middleware.ApiErrorsMiddleware",
     # Before anything reads the session, the user or a form from the database.
     "meetings_site.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -245,6 +252,18 @@ PASSWORD_RESET_WINDOW = env.int("PASSWORD_RESET_WINDOW", default=60 * 60)
 # Public booking POSTs per client address in each window (bookings/throttling.py).
 BOOKING_POSTS_PER_ADDRESS = env.int("BOOKING_POSTS_PER_ADDRESS", default=10)
 BOOKING_POST_WINDOW = env.int("BOOKING_POST_WINDOW", default=60 * 60)
+
+# The JSON API (docs/api.md). Requests per window, counted per token (or logged-in
+# user) and per client address; a body larger than API_MAX_BODY_BYTES is refused.
+API_REQUESTS_PER_CALLER = env.int("API_REQUESTS_PER_CALLER", default=120)
+API_REQUESTS_PER_ADDRESS = env.int("API_REQUESTS_PER_ADDRESS", default=300)
+API_REQUEST_WINDOW = env.int("API_REQUEST_WINDOW", default=60)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
+# Web origins (scheme://host[:port]) whose pages may call the API from a
+# browser; none by default. Tokens are sent in a header, so no cookie is ever
+# allowed across origins (CORS_ALLOW_CREDENTIALS stays False).
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
 
 # Google Meet as a meeting provider: an OAuth client of type "Web application"
 # from the Google Cloud console, with SITE_URL + /accounts/google/callback/ as

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from meetings.views import joining
 from meetings_site import views as site_views
+from meetings_site.api import api
 
 urlpatterns = [
     path("", joining.home, name="home"),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("meetings/", include("invitations.urls")),
     path("join/", include("meetings.join_urls")),
+    path("api/", api.urls),
     path("", include("bookings.urls")),
     path("admin/", admin.site.urls),
 ]

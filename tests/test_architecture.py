@@ -20,6 +20,8 @@ ALLOWED = {
 EXCEPTIONS = {
     # The project's URLconf mounts every app's views.
     "meetings_site/urls.py": set(APPS),
+    # The JSON API mounts every app's router (`<app>/api.py`) and the accounts' authentication.
+    "meetings_site/api.py": set(APPS),
     # The mail check reads the mail settings row.
     "meetings_site/checks.py": {"invitations"},
     # Scheduling, moving and cancelling a meeting tell its invitees.
@@ -53,3 +55,14 @@ def test_apps_import_only_the_layers_below_them(app, path):
             assert top in allowed, f"{relative} imports {module}"
             if top != app and relative != "meetings_site/urls.py":
                 assert ".views" not in module, f"{relative} imports another app's views: {module}"
+
+
+API_MODULES = sorted([*ROOT.glob("*/api.py"), *ROOT.glob("*/api/*.py")])
+
+
+@pytest.mark.parametrize("path", API_MODULES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_the_api_routers_import_no_views(path):
+    """A router calls the services and selectors the pages call, never a page's view."""
+    assert API_MODULES
+    for module in _imports(path):
+        assert ".views" not in module, f"{path.relative_to(ROOT)} imports {module}"

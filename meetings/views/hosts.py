@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from meetings import joining, selectors, services
 from meetings.access import (
+    BOOKED,
+    booked,
     can_keep_notes,
     can_manage,
     get_manageable_meeting,
@@ -150,7 +152,7 @@ def meeting_notes(request, meeting_id: int):
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request, meeting_id: int):
     meeting = get_manageable_meeting(request, meeting_id)
-    if _booked(meeting):
+    if booked(meeting):
         return _refuse(request, meeting, BOOKED)
     try:
         services.check_editable(meeting)
@@ -194,22 +196,6 @@ def _meeting_form(request, meeting: Meeting | None):
             messages.success(request, "Your meeting is scheduled.")
             return redirect(saved.get_absolute_url() + "?created=1")
     return render(request, "meetings/form.html", {"form": form, "meeting": meeting}, status=status)
-
-
-BOOKED = (
-    "This meeting was booked through your booking page: move or cancel the booking, "
-    "so that the guest is told and the time is freed."
-)
-
-
-def _booked(meeting: Meeting) -> bool:
-    """Whether a guest's live booking holds the meeting; its changes then go through the booking.
-
-    The booking is read through the relation bookings/ declares, by name, since
-    meetings imports nothing of bookings (docs/architecture.md).
-    """
-    booking = getattr(meeting, "booking", None)
-    return booking is not None and booking.status == "confirmed"
 
 
 def _refuse(request, meeting: Meeting, message: str):
@@ -263,7 +249,7 @@ def meeting_rotate_room(request, meeting_id: int):
 def meeting_cancel(request, meeting_id: int):
     """GET asks for confirmation; only the POST cancels."""
     meeting = get_manageable_meeting(request, meeting_id)
-    if _booked(meeting):
+    if booked(meeting):
         return _refuse(request, meeting, BOOKED)
     if request.method == "POST":
         return _lifecycle(

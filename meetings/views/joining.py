@@ -121,7 +121,7 @@ def meeting_link(request, raw_id: str):
         response["Retry-After"] = str(error.retry_after)
         return response
     if joining.refusal(meeting) is None and not meeting.room_is_ready:
-        return json_error(404, "The meeting has no room yet: Google is still setting up its Meet.")
+        return json_error(404, joining.NO_ROOM_YET)
     result = joining.member_join(meeting=meeting, user=request.user, session=request.session)
     if not result.entered:
         status = 410 if result.outcome == Outcome.EXPIRED else 404

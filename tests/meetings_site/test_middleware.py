@@ -355,7 +355,9 @@ def test_every_route_refuses_nul_in_the_path_query_and_form_without_a_change(
                 expected[visitor, method, path] = 404
                 answered[visitor, method, path] = send(path).status_code
             data = {field: NUL_TEXT for field in fields[visitor]}
-            expected[visitor, method, page, "fields"] = 400
+            # The API refuses a form body as not JSON (415) before anything reads it.
+            api_form = method == "post" and page.startswith("/api/")
+            expected[visitor, method, page, "fields"] = 415 if api_form else 400
             answered[visitor, method, page, "fields"] = send(page, data).status_code
 
     assert answered == expected

@@ -1,0 +1,194 @@
+"""What the meetings' endpoints read and answer, in the names the founding documents use."""
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+from pydantic import AwareDatetime, ConfigDict
+
+from meetings import selectors
+from meetings.access import NAME_MAX_LENGTH
+from meetings.credentials import PASSCODE_RE
+from meetings.models import (
+    DURATION_MAX,
+    DURATION_MIN,
+    PARTICIPANT_LIMIT_MAX,
+    PARTICIPANT_LIMIT_MIN,
+    Meeting,
+)
+from meetings_site.api_common import ErrorOut
+
+# The API's names of the statuses: the booking document's four words.
+API_STATUS = {
+    Meeting.Status.SCHEDULED: "scheduled",
+    Meeting.Status.ACTIVE: "in-progress",
+    Meeting.Status.ENDED: "completed",
+    Meeting.Status.CANCELLED: "cancelled",
+}
+STORED_STATUS = {name: stored for stored, name in API_STATUS.items()}
+StatusName = Literal["scheduled", "in-progress", "completed", "cancelled"]
+
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    429: ErrorOut,
+    502: ErrorOut,
+}
+
+
+# What the API answers.
+
+
+class Host(Schema):
+    name: str
+    email: str
+
+
+class MeetingSummary(Schema):
+    """A meeting as a list shows it."""
+
+    id: int = Field(description="The meeting ID as a number, as paths accept it.")
+    meeting_id: str = Field(description="The meeting ID as people type it: 123-456-789.")
+    title: str
+    starts_at: datetime
+    scheduledAt: datetime = Field(description="The same as starts_at.")
+    ends_at: datetime
+    duration: int = Field(description="Minutes.")
+    status: StatusName
+    no_show: bool = Field(description="Completed without ever being started.")
+    host: Host
+    is_host: bool
+    url: str = Field(description="The meeting's page on the site.")
+    meetingLink: str | None = Field(
+        description="The share link (it carries the passcode); for the host only."
+    )
+
+
+class MeetingDetail(MeetingSummary):
+    """A meeting as its page shows it."""
+
+    description: str
+    timezone: str
+    password: str = Field(description="The passcode.")
+    invitation_token: str | None = Field(description="The share link's secret; for managers.")
+    can_manage: bool = Field(description="The caller hosts the meeting or is staff.")
+    provider: Literal["jitsi", "google_meet", "external"]
+    video_call_url: str = Field(description="The call's link on another service; '' for Jitsi.")
+    waiting_room: bool
+    join_before_host: bool
+    mute_on_join: bool
+    allow_name_change: bool
+    participant_limit: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class MeetingList(Schema):
+    success: bool
+    count: int = Field(description="How many meetings match, on all pages.")
+    page: int
+    pages: int
+    meetings: list[MeetingSummary]
+
+
+class MeetingCreated(Schema):
+    """Seed 001's flat answer, with the full meeting beside it."""
+
+    success: bool
+    message: str
+    meeting_id: str
+    title: str
+    password: str
+    invitation_token: str
+    created_at: datetime
+    meeting: MeetingDetail
+
+
+class MeetingOne(Schema):
+    success: bool
+    meeting: MeetingDetail
+
+
+class MeetingChanged(Schema):
+    success: bool
+    message: str
+    meeting: MeetingDetail
+
+
+class MeetingLink(Schema):
+    """The caller's own way into the meeting: seed 002's fields and the page endpoint's."""
+
+    success: bool
+    booking_id: int = Field(description="The meeting ID as a number, as in the path.")
+    meeting_url: str = Field(description="The room when admitted; the waiting page if waiting.")
+    display_name: str
+    is_admin: bool = Field(description="Whether you moderate the room; as is_moderator.")
+    scheduled_at: datetime
+    duration: int
+    status: StatusName
+    meeting_id: str
+    is_moderator: bool
+    starts_at: datetime
+    waiting: bool
+
+
+class Done(Schema):
+    success: bool
+    message: str
+
+
+# What the API reads.
+
+
+class ListFilters(Schema):
+    upcoming: bool | None = Field(
+        None, description="true: upcoming only; false: past only; absent: all, upcoming first."
+    )
+    status: StatusName | None = None
+    q: str = Field("", max_length=100, description="Words of the title.")
+    page: int = Field(1, ge=1, le=selectors.PAGE_NUMBER_MAX)
+
+
+class MeetingIn(Schema):
+    """A meeting's fields. Unknown fields are refused. On PUT and PATCH, a field left out
+    keeps its value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(None, max_length=200)
+    subject: str | None = Field(None, max_length=200, description="Another name of title.")
+    description: str | None = Field(None, max_length=5000)
+    starts_at: AwareDatetime | None = Field(
+        None, description="ISO 8601 with an offset; to the minute. Absent on create: now."
+    )
+    scheduledAt: AwareDatetime | None = Field(None, description="Another name of starts_at.")
+    duration: int | None = Field(None, ge=DURATION_MIN, le=DURATION_MAX, description="Minutes.")
+    timezone: str | None = Field(None, max_length=64, description="IANA name, e.g. Europe/Paris.")
+    passcode: str | None = Field(None, pattern=PASSCODE_RE.pattern)
+    provider: Literal["jitsi", "google_meet", "external"] | None = None
+    external_url: str | None = Field(None, max_length=500)
+    waiting_room: bool | None = None
+    join_before_host: bool | None = None
+    mute_on_join: bool | None = None
+    allow_name_change: bool | None = None
+    participant_limit: int | None = Field(None, ge=PARTICIPANT_LIMIT_MIN, le=PARTICIPANT_LIMIT_MAX)
+    notify: bool | None = Field(
+        None, description="On changes: email the invitees what changed (default true)."
+    )
+
+
+class JoinIn(Schema):
+    """Seed 001's join: the meeting ID and its password, and the name others see."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    meeting_id: str | int = Field(description="123-456-789, 123456789 or the number.")
+    password: str = Field(max_length=10, description="The meeting's passcode.")
+    name: str | None = Field(
+        None,
+        max_length=NAME_MAX_LENGTH,
+        description="Required without authentication; else your display name by default.",
+    )

@@ -1,0 +1,192 @@
+"""What every router of the JSON API shares: its error shape, its body parser, its limits.
+
+Errors have one shape, `{"success": false, "error": "…", "fields": {…}}`.
+
+django-ninja answers its own errors as `{"detail": …}` (with 422 for invalid
+input); the handlers here replace every one of them, so a client reads one
+shape whatever went wrong. Input that does not validate is 400, as on the
+site's pages. The apps' routers raise ApiError; meetings_site/api.py installs
+the handlers.
+"""
+
+import json
+from collections.abc import Mapping
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+
+from meetings_site.limits import Limit, address_key, attempt_reserve, client_address
+
+AUTHENTICATION_REQUIRED = "Authentication required"
+INVALID_INPUT = "The request has invalid fields: see `fields`."
+
+
+class ErrorOut(Schema):
+    """Every error's body."""
+
+    success: bool = False
+    error: str
+    fields: dict[str, str] | None = None
+
+
+class ApiError(Exception):
+    """An answer other than success: its status, a clear message, and the fields at fault."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        fields: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.fields = dict(fields or {})
+        self.headers = dict(headers or {})
+
+
+def error_response(
+    status: int,
+    message: str,
+    *,
+    fields: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JsonResponse:
+    body = {"success": False, "error": message}
+    if fields:
+        body["fields"] = dict(fields)
+    response = JsonResponse(body, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def too_many_requests(retry_after: int) -> ApiError:
+    return ApiError(
+        429,
+        f"Too many requests: try again in {retry_after} seconds.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def request_reserve(request, *, scope: str = "", key: str = "") -> None:
+    """Count one API request against its address's limit and, given `scope` and `key`,
+    its caller's (a token, a user); ApiError 429 past either."""
+    window = timedelta(seconds=settings.API_REQUEST_WINDOW)
+    address = address_key(client_address(request))
+    limits = [Limit("api-address", address, settings.API_REQUESTS_PER_ADDRESS, window)]
+    if scope:
+        limits.insert(0, Limit(scope, key, settings.API_REQUESTS_PER_CALLER, window))
+    reservation = attempt_reserve(limits=limits)
+    if not reservation.granted:
+        raise too_many_requests(reservation.retry_after)
+
+
+class JsonParser(Parser):
+    """Bodies are JSON objects; anything else says what is wrong with it."""
+
+    def parse_body(self, request):
+        try:
+            data = json.loads(request.body)
+        except UnicodeDecodeError as error:
+            raise ApiError(400, "Malformed JSON: the body is not UTF-8.") from error
+        except ValueError as error:
+            raise ApiError(400, f"Malformed JSON: {error}.") from error
+        if not isinstance(data, dict):
+            raise ApiError(400, 'The body must be a JSON object, like {"title": "…"}.')
+        return data
+
+
+# Pydantic's words for the commonest mistakes, in the site's voice.
+_MESSAGES = {
+    "missing": "This field is required.",
+    "extra_forbidden": "Unknown field.",
+    "int_parsing": "Enter a whole number.",
+    "int_type": "Enter a whole number.",
+    "int_from_float": "Enter a whole number.",
+    "bool_parsing": "Enter true or false.",
+    "bool_type": "Enter true or false.",
+    "string_type": "Enter text.",
+    "datetime_parsing": "Enter a date and time in ISO 8601, like 2025-12-01T10:00:00Z.",
+    "datetime_from_date_parsing": "Enter a date and time in ISO 8601, like 2025-12-01T10:00:00Z.",
+    "datetime_type": "Enter a date and time in ISO 8601, like 2025-12-01T10:00:00Z.",
+    "timezone_aware": "Give the time with its UTC offset, like 2025-12-01T10:00:00Z.",
+}
+# Where ninja puts what it read: a field's name follows these in an error's location.
+_UNION_TAGS = {"str", "int", "float", "bool", "none"}
+_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+
+def _message(error: dict) -> str:
+    kind, context = error.get("type", ""), error.get("ctx") or {}
+    if kind == "greater_than_equal":
+        return f"Enter {context['ge']} or more."
+    if kind == "less_than_equal":
+        return f"Enter {context['le']} or less."
+    if kind == "string_too_long":
+        return f"Keep it to {context['max_length']} characters or fewer."
+    if kind == "literal_error":
+        return f"Choose one of {context['expected']}."
+    return _MESSAGES.get(kind, error.get("msg", "Invalid value."))
+
+
+def validation_fields(errors: list[dict]) -> dict[str, str]:
+    """Ninja's list of pydantic errors as {field: message}, the first message of each field."""
+    fields: dict[str, str] = {}
+    for error in errors:
+        source, *location = [str(part) for part in error.get("loc", ())] or ["body"]
+        if source == "body":
+            # Ninja puts the body under the handler's argument: (body, payload, title).
+            if len(location) <= 1:
+                fields.setdefault("body", "Send the fields as a JSON object, e.g. {}.")
+                continue
+            location = location[1:]
+        # A field of several types (str | int) names the type that failed last: not the field's.
+        if len(location) > 1 and location[-1] in _UNION_TAGS:
+            location = location[:-1]
+        name = ".".join(location) if source in _SOURCES else ".".join([source, *location])
+        fields.setdefault(name or source, _message(error).removeprefix("Value error, "))
+    return fields
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Replace ninja's `{"detail": …}` answers with the API's error shape."""
+
+    @api.exception_handler(ApiError)
+    def _api_error(request, exc: ApiError):
+        return error_response(exc.status, exc.message, fields=exc.fields, headers=exc.headers)
+
+    @api.exception_handler(ValidationError)
+    def _invalid(request, exc: ValidationError):
+        return error_response(400, INVALID_INPUT, fields=validation_fields(exc.errors))
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request, exc: AuthenticationError):
+        # Requests without a valid token count against their address too.
+        try:
+            request_reserve(request)
+        except ApiError as refused:
+            return _api_error(request, refused)
+        return error_response(401, AUTHENTICATION_REQUIRED)
+
+    @api.exception_handler(HttpError)
+    def _http_error(request, exc: HttpError):
+        # The body parser's own error carries ours (malformed JSON) as its cause.
+        if isinstance(exc.__cause__, ApiError):
+            return _api_error(request, exc.__cause__)
+        return error_response(exc.status_code, str(exc))
+
+    @api.exception_handler(Http404)
+    def _not_found(request, exc: Http404):
+        return error_response(404, str(exc) or "Not found")
+
+    @api.exception_handler(PermissionDenied)
+    def _forbidden(request, exc: PermissionDenied):
+        return error_response(403, str(exc) or "Permission denied")

@@ -1,0 +1,82 @@
+"""docs/api.md's curl examples, run against the site as they are written."""
+
+import re
+import shlex
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from accounts import services
+from tests.factories import MeetingFactory
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+SITE = "http://testserver"
+
+
+def _examples() -> list[str]:
+    blocks = re.findall(r"```bash\n(.*?)```", DOC.read_text(), flags=re.S)
+    return [line for block in blocks for line in block.splitlines() if line.startswith("curl ")]
+
+
+def _request(line: str, values: dict) -> dict:
+    """The method, path, headers and body of a curl command line."""
+    for name, value in values.items():
+        line = line.replace(f"${name}", value)
+    words = shlex.split(line)[1:]
+    request = {"method": "GET", "headers": {}, "data": ""}
+    while words:
+        word = words.pop(0)
+        if word == "-X":
+            request["method"] = words.pop(0)
+        elif word == "-H":
+            name, _, value = words.pop(0).partition(": ")
+            request["headers"][name] = value
+        elif word == "-d":
+            request["data"] = words.pop(0)
+            request["method"] = request["method"] if request["method"] != "GET" else "POST"
+        else:
+            parts = urlsplit(word)
+            request["path"] = parts.path + (f"?{parts.query}" if parts.query else "")
+    return request
+
+
+def test_the_doc_has_an_example_of_every_endpoint_built():
+    requests = [_request(line, {"SITE": SITE}) for line in _examples()]
+    shown = {
+        (r["method"], r["path"].split("?")[0].replace("$MEETING_ID", "{id}")) for r in requests
+    }
+    assert shown == {
+        ("GET", "/api/meetings"),
+        ("GET", "/api/meetings/my-meetings"),
+        ("POST", "/api/meetings/create"),
+        ("GET", "/api/meetings/{id}"),
+        ("GET", "/api/meetings/{id}/link"),
+        ("POST", "/api/meetings/join"),
+        ("POST", "/api/meetings/{id}/join"),
+        ("PATCH", "/api/meetings/{id}"),
+        ("DELETE", "/api/meetings/{id}"),
+    }
+
+
+@pytest.mark.parametrize("line", _examples())
+def test_each_curl_example_succeeds(client, user, line):
+    _, token = services.api_token_create(user=user, name="docs")
+    meeting = MeetingFactory(host=user)
+    values = {
+        "SITE": SITE,
+        "TOKEN": token,
+        "MEETING_ID": meeting.formatted_meeting_id,
+        "PASSWORD": meeting.passcode,
+    }
+    request = _request(line, values)
+    headers = request["headers"]
+    response = client.generic(
+        request["method"],
+        request["path"],
+        request["data"],
+        content_type=headers.pop("Content-Type", ""),
+        headers=headers,
+    )
+    assert 200 <= response.status_code < 300, response.json()
+    assert response.json()["success"] is True
