@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from accounts.models import GoogleAccount
+from bookings import services
 from bookings.models import BookingType, Rating, Schedule, WeeklyInterval
 from meetings_site.crypto import encrypt_secret
 from meetings_site.tokens import digest
@@ -107,3 +108,18 @@ def make_rating(meeting, *, user=None, email="grace@example.org", name="Grace Ho
         **fields,
     )
     return rating, token
+
+
+@pytest.fixture
+def booking(booking_type, schedule, settings):
+    """A booking of the type next Monday at 10:00 in the host's zone, by a guest in New York."""
+    settings.SITE_URL = "https://meet.example.com"
+    return services.booking_create(
+        booking_type=booking_type,
+        starts_at=datetime.combine(next_weekday(0), time(10), schedule.zone),
+        duration=30,
+        guest_name="Grace Hopper",
+        guest_email="grace@example.org",
+        guest_timezone="America/New_York",
+        subject="Compilers",
+    ).booking

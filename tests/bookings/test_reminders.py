@@ -1,28 +1,14 @@
 """A booked meeting is reminded like every meeting: the host and the guest both hear of it."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bookings import services
 from bookings.models import Booking
 from invitations.reminders import send_due_reminders
-from tests.bookings.conftest import next_weekday
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def booking(booking_type, schedule, settings):
-    settings.SITE_URL = "https://meet.example.com"
-    return services.booking_create(
-        booking_type=booking_type,
-        starts_at=datetime.combine(next_weekday(0), time(10), schedule.zone),
-        duration=30,
-        guest_name="Grace Hopper",
-        guest_email="grace@example.org",
-        guest_timezone="America/New_York",
-    ).booking
 
 
 def test_the_host_and_the_guest_are_reminded_once_before_a_booked_meeting(booking, smtp_server):

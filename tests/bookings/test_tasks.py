@@ -15,20 +15,6 @@ from tests.bookings.conftest import next_weekday
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def booking(booking_type, schedule, settings):
-    settings.SITE_URL = "https://meet.example.com"
-    return services.booking_create(
-        booking_type=booking_type,
-        starts_at=datetime.combine(next_weekday(0), time(10), schedule.zone),
-        duration=30,
-        guest_name="Grace Hopper",
-        guest_email="grace@example.org",
-        guest_timezone="America/New_York",
-        subject="Compilers",
-    ).booking
-
-
 def by_recipient(messages) -> dict[str, EmailMessage]:
     return {message["To"].addresses[0].addr_spec: message for message in messages}
 
