@@ -56,6 +56,8 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
         ("POST", "/api/meetings/{id}/join"),
         ("PATCH", "/api/meetings/{id}"),
         ("DELETE", "/api/meetings/{id}"),
+        ("POST", "/api/meetings/{id}/send-invitations"),
+        ("GET", "/api/meetings/{id}/invitations"),
     }
 
 
