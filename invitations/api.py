@@ -10,26 +10,32 @@ selector and joining.refusal for a token.
 from datetime import datetime
 from typing import Literal
 
+from django.utils.crypto import salted_hmac
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
+from accounts.api_auth import caller_or_anonymous
 from invitations import services
 from invitations.forms import MESSAGE_MAX_LENGTH, InvitationForm
 from invitations.models import Invitation
-from meetings import selectors
+from meetings import joining, selectors
 from meetings.access import can_manage
 from meetings.api.paths import meeting_at
 from meetings.exceptions import TransitionError
+from meetings.joining import Outcome
+from meetings.links import API_STATUS
 from meetings_site.api_common import INVALID_INPUT, ApiError, ErrorOut
 
 router = Router(tags=["invitations"])
 
 PER_PAGE = 20
+LINK_NOT_FOUND = "Invitation link not found"
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
 
 RoleName = Literal["attendee", "moderator"]
 RsvpName = Literal["needs_action", "accepted", "tentative", "declined"]
 DeliveryName = Literal["queued", "sending", "sent", "failed"]
+StatusName = Literal["scheduled", "in-progress", "completed", "cancelled"]
 
 
 # What the endpoints read.
@@ -105,7 +111,60 @@ class InvitationList(Schema):
     invitations: list[InvitationRow]
 
 
-# The endpoints.
+class ShareLinkMeeting(Schema):
+    """Seed 001's fields, with the time and status."""
+
+    success: bool
+    meeting_id: str = Field(description="The meeting ID as people type it: 123-456-789.")
+    title: str
+    password: str = Field(description="The passcode (the link carries it already).")
+    host_id: str = Field(
+        description="An opaque, stable identifier of the host: the same for all their "
+        "meetings, never their account's database key."
+    )
+    host_name: str
+    created_at: datetime
+    starts_at: datetime
+    ends_at: datetime
+    duration: int = Field(description="Minutes.")
+    timezone: str
+    status: StatusName
+
+
+# The endpoints. Registered before the meetings' router: /invitation/{token} must not be
+# read as /{meeting_id}/link or /{meeting_id}/join.
+
+
+@router.get(
+    "/invitation/{token}",
+    auth=None,
+    response={200: ShareLinkMeeting, 401: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    summary="What a share link opens",
+)
+def invitation_link(request, token: str):
+    """Open to anyone with the share link, as its page is, and limited per address. Expired
+    links are not found, as on the page."""
+    caller_or_anonymous(request)
+    meeting = selectors.meeting_for_share_link(token)
+    if meeting is None:
+        raise ApiError(404, LINK_NOT_FOUND)
+    refused = joining.refusal(meeting)
+    if refused is not None and refused.outcome == Outcome.EXPIRED:
+        raise ApiError(404, LINK_NOT_FOUND)
+    return {
+        "success": True,
+        "meeting_id": meeting.formatted_meeting_id,
+        "title": meeting.title,
+        "password": meeting.passcode,
+        "host_id": public_host_id(meeting.host_id),
+        "host_name": meeting.host.display_name,
+        "created_at": meeting.created_at,
+        "starts_at": meeting.starts_at,
+        "ends_at": meeting.ends_at,
+        "duration": meeting.duration,
+        "timezone": meeting.timezone,
+        "status": API_STATUS[meeting.status],
+    }
 
 
 @router.post(
@@ -212,3 +271,9 @@ def _row(invitation: Invitation) -> dict:
         "revoked": invitation.is_revoked,
         "created_at": invitation.created_at,
     }
+
+
+def public_host_id(user_pk: int) -> str:
+    """The host as seed 001's `host_id`, without giving away the account's database key: a
+    keyed digest of it, stable for as long as SECRET_KEY is."""
+    return salted_hmac("invitations.api.host_id", str(user_pk)).hexdigest()[:20]

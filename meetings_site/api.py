@@ -35,5 +35,6 @@ def _lookups_throttled(request, exc: throttling.Throttled):
     return error_response(429, message, headers={"Retry-After": str(wait)})
 
 
+# Invitations first: /meetings/invitation/{token} must not be read as /meetings/{id}/link.
 api.add_router("/meetings", invitations_router)
 api.add_router("/meetings", meetings_router)

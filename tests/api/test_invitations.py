@@ -1,16 +1,19 @@
-"""invitations/api.py: send invitations and list them."""
+"""invitations/api.py: send invitations, list them, and what a share link opens."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 
 from contacts.models import Contact
+from invitations.api import public_host_id
 from invitations.forms import MAX_RECIPIENTS
 from invitations.models import Invitation
 from meetings import services as meeting_services
+from meetings.models import Meeting
 from tests.api.conftest import token_client
-from tests.factories import UserFactory
+from tests.factories import MeetingFactory, UserFactory, move_to_past
 
 UNUSED_ID = 123_456_780
 FORBIDDEN = {"success": False, "error": "You don't have permission to access this meeting"}
@@ -390,3 +393,94 @@ def test_who_may_list_the_invitations(people, meeting, who, status, body):
 def test_listing_no_meeting_is_404(api):
     response = api.get(f"/api/meetings/{UNUSED_ID}/invitations")
     assert (response.status_code, response.json()) == (404, NOT_FOUND)
+
+
+# GET /api/meetings/invitation/{token}
+
+
+def _token_path(meeting) -> str:
+    return f"/api/meetings/invitation/{meeting.invitation_token}"
+
+
+def test_a_share_link_token_opens_the_meeting_for_anyone(client, meeting, user):
+    response = client.get(_token_path(meeting))
+    assert response.status_code == 200
+    assert response.json() == {
+        "success": True,
+        "meeting_id": meeting.formatted_meeting_id,
+        "title": "Weekly sync",
+        "password": "012345",
+        "host_id": public_host_id(user.pk),
+        "host_name": "Ada Lovelace",
+        "created_at": meeting.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "starts_at": meeting.starts_at.isoformat().replace("+00:00", "Z"),
+        "ends_at": meeting.ends_at.isoformat().replace("+00:00", "Z"),
+        "duration": 60,
+        "timezone": meeting.timezone,
+        "status": "scheduled",
+    }
+
+
+def test_host_id_is_opaque_and_the_same_for_all_the_hosts_meetings(client, meeting, user):
+    other = MeetingFactory(host=user)
+    host_id = client.get(_token_path(meeting)).json()["host_id"]
+    assert host_id == client.get(_token_path(other)).json()["host_id"]
+    assert str(user.pk) != host_id
+    stranger = MeetingFactory(host=UserFactory())
+    assert client.get(_token_path(stranger)).json()["host_id"] != host_id
+
+
+@pytest.mark.parametrize("who", ["host", "cohost", "invitee", "stranger", "staff", "anonymous"])
+def test_every_caller_reads_a_share_link_alike(people, meeting, who):
+    response = people[who].get(_token_path(meeting))
+    assert response.status_code == 200
+    assert response.json()["meeting_id"] == meeting.formatted_meeting_id
+
+
+@pytest.mark.parametrize("token", ["nope", "x" * 300, "link"])
+def test_an_unknown_token_is_not_found(db, client, token):
+    response = client.get(f"/api/meetings/invitation/{token}")
+    assert (response.status_code, response.json()) == (404, LINK_NOT_FOUND)
+
+
+def test_a_replaced_share_link_is_not_found(client, meeting):
+    old = meeting.invitation_token
+    meeting_services.meeting_regenerate_invitation_link(meeting=meeting)
+    response = client.get(f"/api/meetings/invitation/{old}")
+    assert (response.status_code, response.json()) == (404, LINK_NOT_FOUND)
+
+
+@pytest.mark.parametrize("status", ["ended", "scheduled", "cancelled"])
+def test_an_expired_link_is_not_found_as_on_the_page(client, meeting, status):
+    move_to_past(meeting, ended_ago=timedelta(days=30), status=status)
+    response = client.get(_token_path(meeting))
+    if status == Meeting.Status.CANCELLED:
+        # A cancelled meeting's links keep saying that it was cancelled (access.links_expired).
+        assert response.json()["status"] == "cancelled"
+    else:
+        assert (response.status_code, response.json()) == (404, LINK_NOT_FOUND)
+
+
+def test_a_recently_ended_meeting_still_answers_with_its_status(client, meeting):
+    move_to_past(meeting, ended_ago=timedelta(hours=1))
+    response = client.get(_token_path(meeting))
+    assert response.status_code == 200
+    assert response.json()["status"] == "completed"
+
+
+def test_a_wrong_token_header_is_401_not_anonymous(meeting):
+    client = Client(HTTP_AUTHORIZATION="Bearer mtg_wrong")
+    response = client.get(_token_path(meeting))
+    assert (response.status_code, response.json()) == (401, UNAUTHENTICATED)
+
+
+def test_share_link_lookups_are_limited_per_address(settings, client, meeting):
+    settings.API_REQUESTS_PER_ADDRESS = 2
+    # An hour's window, so that no window ends between the three requests.
+    settings.API_REQUEST_WINDOW = 3600
+    assert client.get(_token_path(meeting)).status_code == 200
+    assert client.get("/api/meetings/invitation/nope").status_code == 404
+    response = client.get(_token_path(meeting))
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 3600
+    assert response.json()["error"].startswith("Too many requests")
