@@ -151,6 +151,20 @@ def test_who_may_send_invitations(people, meeting, who, status, body):
         assert meeting.invitations.filter(email="kim@example.org").exists()
 
 
+def test_the_sites_pages_send_with_their_session_and_the_csrf_token(user, meeting):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    response = _send(browser, meeting, {"emails": ["kim@example.org"]})
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["error"]
+    assert not meeting.invitations.exists()
+    browser.get("/accounts/profile/")  # sets the CSRF cookie, as any page does
+    token = browser.cookies["csrftoken"].value
+    response = _send(browser, meeting, {"emails": ["kim@example.org"]}, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 200
+    assert meeting.invitations.filter(email="kim@example.org").exists()
+
+
 def test_sending_to_no_meeting_is_404_and_a_malformed_id_400(api):
     response = api.post(
         f"/api/meetings/{UNUSED_ID}/send-invitations",
@@ -169,13 +183,24 @@ def test_sending_to_no_meeting_is_404_and_a_malformed_id_400(api):
     }
 
 
-def test_a_cancelled_meeting_takes_no_more_invitations(api, meeting, user):
+def test_a_cancelled_meeting_takes_no_more_invitations(api, meeting):
     meeting_services.meeting_cancel(meeting=meeting)
     response = _send(api, meeting, {"emails": ["kim@example.org"]})
     assert response.status_code == 409
     assert response.json() == {
         "success": False,
         "error": "This meeting is cancelled; invitations can no longer be sent.",
+    }
+    assert not meeting.invitations.exists()
+
+
+def test_an_ended_meeting_takes_no_more_invitations(api, meeting):
+    move_to_past(meeting, ended_ago=timedelta(hours=1))
+    response = _send(api, meeting, {"emails": ["kim@example.org"]})
+    assert response.status_code == 409
+    assert response.json() == {
+        "success": False,
+        "error": "This meeting is completed; invitations can no longer be sent.",
     }
     assert not meeting.invitations.exists()
 
