@@ -21,6 +21,7 @@ from invitations.models import Invitation
 from meetings import joining, selectors
 from meetings.access import can_manage
 from meetings.api.paths import meeting_at
+from meetings.api.schemas import StatusName
 from meetings.exceptions import TransitionError
 from meetings.joining import Outcome
 from meetings.links import API_STATUS
@@ -32,10 +33,10 @@ PER_PAGE = 20
 LINK_NOT_FOUND = "Invitation link not found"
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
 
-RoleName = Literal["attendee", "moderator"]
-RsvpName = Literal["needs_action", "accepted", "tentative", "declined"]
-DeliveryName = Literal["queued", "sending", "sent", "failed"]
-StatusName = Literal["scheduled", "in-progress", "completed", "cancelled"]
+# The models' choices, as the schema's enums.
+RoleName = Literal[tuple(Invitation.Role.values)]
+RsvpName = Literal[tuple(Invitation.Rsvp.values)]
+DeliveryName = Literal[tuple(Invitation.Delivery.values)]
 
 
 # What the endpoints read.
