@@ -139,7 +139,7 @@ class ShareLinkMeeting(Schema):
 @router.get(
     "/invitation/{token}",
     auth=None,
-    response={200: ShareLinkMeeting, 401: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={200: ShareLinkMeeting, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 429: ErrorOut},
     summary="What a share link opens",
 )
 def invitation_link(request, token: str):

@@ -493,6 +493,12 @@ def test_a_recently_ended_meeting_still_answers_with_its_status(client, meeting)
     assert response.json()["status"] == "completed"
 
 
+def test_a_nul_character_in_a_share_link_lookup_is_refused(client, meeting):
+    response = client.get(_token_path(meeting), {"x": "a\x00b"})
+    assert response.status_code == 400
+    assert "NUL" in response.json()["error"]
+
+
 def test_a_wrong_token_header_is_401_not_anonymous(meeting):
     client = Client(HTTP_AUTHORIZATION="Bearer mtg_wrong")
     response = client.get(_token_path(meeting))
