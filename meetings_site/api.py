@@ -7,6 +7,7 @@ from our static files, within the CSP). docs/api.md describes it for clients.
 from ninja import NinjaAPI
 
 from accounts.api_auth import api_auth
+from invitations.api import router as invitations_router
 from meetings import throttling
 from meetings.api import router as meetings_router
 from meetings_site.api_common import JsonParser, error_response, install_error_handlers
@@ -34,4 +35,6 @@ def _lookups_throttled(request, exc: throttling.Throttled):
     return error_response(429, message, headers={"Retry-After": str(wait)})
 
 
+# Invitations first: /meetings/invitation/{token} must not be read as /meetings/{id}/link.
+api.add_router("/meetings", invitations_router)
 api.add_router("/meetings", meetings_router)

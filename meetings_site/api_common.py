@@ -114,6 +114,7 @@ _MESSAGES = {
     "bool_parsing": "Enter true or false.",
     "bool_type": "Enter true or false.",
     "string_type": "Enter text.",
+    "list_type": 'Send a JSON list, like ["…"].',
     "datetime_parsing": "Enter a date and time in ISO 8601, like 2025-12-01T10:00:00Z.",
     "datetime_from_date_parsing": "Enter a date and time in ISO 8601, like 2025-12-01T10:00:00Z.",
     "datetime_type": "Enter a date and time in ISO 8601, like 2025-12-01T10:00:00Z.",

@@ -1,16 +1,14 @@
 """The ways into a meeting through the API, each the service of a page: joining.py's flows."""
 
-from django.conf import settings
-from django.urls import reverse
-
 from accounts.api_auth import caller_or_anonymous, uses_session
-from meetings import joining, rooms
+from meetings import joining
 from meetings.access import can_manage, meeting_by_id, member
 from meetings.api import router
 from meetings.api.paths import meeting_at
-from meetings.api.schemas import API_STATUS, ERRORS, JoinIn, MeetingLink
+from meetings.api.schemas import ERRORS, JoinIn, MeetingLink
 from meetings.forms import JoinByIdForm
 from meetings.joining import Outcome
+from meetings.links import link_fields
 from meetings.models import Meeting
 from meetings_site.api_common import INVALID_INPUT, ApiError, ErrorOut, too_many_requests
 from meetings_site.limits import client_address
@@ -63,7 +61,7 @@ def meeting_join_by_id(request, payload: JoinIn):
         raise ApiError(409, result.message)
     if not result.entered:  # closed or expired, as the join page answers them
         raise ApiError(410, result.message)
-    return _entry(result)
+    return link_fields(result)
 
 
 @router.get(
@@ -81,7 +79,7 @@ def meeting_link(request, meeting_id: str):
     )
     if not result.entered:
         raise ApiError(404, f"Meeting link not available. {result.message}")
-    return _entry(result)
+    return link_fields(result)
 
 
 @router.post(
@@ -105,7 +103,7 @@ def meeting_join(request, meeting_id: str):
         raise ApiError(409, result.message)
     if not result.entered:  # closed or expired, as the join pages answer them
         raise ApiError(410, result.message)
-    return _entry(result)
+    return link_fields(result)
 
 
 def _default_name(user) -> str:
@@ -118,31 +116,3 @@ def _join_session(request, user, meeting: Meeting | None):
     if uses_session(request):
         return request.session
     return joining.member_session(meeting=meeting, user=user)
-
-
-def _entry(result: joining.JoinResult) -> dict:
-    """Where an admitted or waiting caller goes: the link endpoint's fields."""
-    meeting = result.meeting
-    waiting = result.outcome == Outcome.WAITING
-    if waiting:
-        url = settings.SITE_URL + reverse("meetings:waiting", args=[meeting.meeting_id])
-    elif not meeting.room_is_ready:
-        # The room page says that Google is still setting the Meet up, and opens it when ready.
-        url = settings.SITE_URL + reverse("meetings:room", args=[meeting.meeting_id])
-    else:
-        url = rooms.room_url(meeting, result.participant)
-    moderates = result.participant.is_moderator
-    return {
-        "success": True,
-        "booking_id": meeting.meeting_id,
-        "meeting_url": url,
-        "display_name": result.participant.display_name,
-        "is_admin": moderates,
-        "scheduled_at": meeting.starts_at,
-        "duration": meeting.duration,
-        "status": API_STATUS[meeting.status],
-        "meeting_id": meeting.formatted_meeting_id,
-        "is_moderator": moderates,
-        "starts_at": meeting.starts_at,
-        "waiting": waiting,
-    }

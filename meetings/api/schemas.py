@@ -9,22 +9,15 @@ from pydantic import AwareDatetime, ConfigDict
 from meetings import selectors
 from meetings.access import NAME_MAX_LENGTH
 from meetings.credentials import PASSCODE_RE
+from meetings.links import API_STATUS
 from meetings.models import (
     DURATION_MAX,
     DURATION_MIN,
     PARTICIPANT_LIMIT_MAX,
     PARTICIPANT_LIMIT_MIN,
-    Meeting,
 )
 from meetings_site.api_common import ErrorOut
 
-# The API's names of the statuses: the booking document's four words.
-API_STATUS = {
-    Meeting.Status.SCHEDULED: "scheduled",
-    Meeting.Status.ACTIVE: "in-progress",
-    Meeting.Status.ENDED: "completed",
-    Meeting.Status.CANCELLED: "cancelled",
-}
 STORED_STATUS = {name: stored for stored, name in API_STATUS.items()}
 StatusName = Literal["scheduled", "in-progress", "completed", "cancelled"]
 

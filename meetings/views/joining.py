@@ -1,19 +1,18 @@
 """Ways into a meeting: the home page's form, meeting ID and passcode, the share link,
 and the JSON link of a logged-in participant."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from meetings import joining, rooms, selectors, throttling
+from meetings import joining, selectors, throttling
 from meetings.access import NO_PERMISSION, meeting_for, member
 from meetings.credentials import parse_meeting_id
 from meetings.forms import JoinByIdForm, JoinNameForm
 from meetings.joining import Outcome
+from meetings.links import link_fields
 from meetings.responses import entry_response, json_error, not_found_response
 from meetings.views import dashboard
 from meetings_site.limits import client_address
@@ -103,7 +102,8 @@ def meeting_link(request, raw_id: str):
     under the same rules as the join pages (member_join): it needs a logged-in
     session and no email links to it, so mail scanners that open links never
     reach it. Someone who must wait gets the waiting page as meeting_url, where
-    the page flow would have sent them.
+    the page flow would have sent them. It answers the API's link fields
+    (meetings.links): seed 002's names beside the ones this endpoint always had.
     """
     if not request.user.is_authenticated:
         return json_error(401, "Log in to get your link to this meeting.")
@@ -126,20 +126,4 @@ def meeting_link(request, raw_id: str):
     if not result.entered:
         status = 410 if result.outcome == Outcome.EXPIRED else 404
         return json_error(status, f"Meeting link not available. {result.message}")
-    waiting = result.outcome == Outcome.WAITING
-    if waiting:
-        url = settings.SITE_URL + reverse("meetings:waiting", args=[meeting.meeting_id])
-    else:
-        url = rooms.room_url(meeting, result.participant)
-    return JsonResponse(
-        {
-            "meeting_id": meeting.formatted_meeting_id,
-            "meeting_url": url,
-            "waiting": waiting,
-            "display_name": result.participant.display_name,
-            "is_moderator": result.participant.is_moderator,
-            "starts_at": meeting.starts_at.isoformat(),
-            "duration": meeting.duration,
-            "status": meeting.status,
-        }
-    )
+    return JsonResponse(link_fields(result))

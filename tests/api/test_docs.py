@@ -56,6 +56,9 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
         ("POST", "/api/meetings/{id}/join"),
         ("PATCH", "/api/meetings/{id}"),
         ("DELETE", "/api/meetings/{id}"),
+        ("POST", "/api/meetings/{id}/send-invitations"),
+        ("GET", "/api/meetings/{id}/invitations"),
+        ("GET", "/api/meetings/invitation/$INVITATION_TOKEN"),
     }
 
 
@@ -68,6 +71,7 @@ def test_each_curl_example_succeeds(client, user, line):
         "TOKEN": token,
         "MEETING_ID": meeting.formatted_meeting_id,
         "PASSWORD": meeting.passcode,
+        "INVITATION_TOKEN": meeting.invitation_token,
     }
     request = _request(line, values)
     headers = request["headers"]

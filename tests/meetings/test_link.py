@@ -6,6 +6,7 @@ from django.urls import reverse
 from invitations.models import Invitation
 from meetings import services
 from meetings.models import Attendance, Meeting
+from tests.api.conftest import token_client
 from tests.factories import MeetingFactory, UserFactory, move_to_past
 
 pytestmark = pytest.mark.django_db
@@ -17,18 +18,36 @@ def _link(meeting_id) -> str:
 
 def test_host_gets_a_moderator_link_with_their_name(host_client, meeting):
     data = host_client.get(_link(meeting.formatted_meeting_id)).json()
+    starts_at = meeting.starts_at.isoformat().replace("+00:00", "Z")
     assert data == {
-        "meeting_id": meeting.formatted_meeting_id,
+        "success": True,
+        # Seed 002's fields, as GET /api/meetings/{id}/link answers them …
+        "booking_id": meeting.meeting_id,
         "meeting_url": f"https://meet.jit.si/{meeting.room_name}#userInfo.displayName="
         "%22Ada%20Lovelace%22&config.startWithAudioMuted=false"
         "&config.startWithVideoMuted=false",
-        "waiting": False,
         "display_name": "Ada Lovelace",
-        "is_moderator": True,
-        "starts_at": meeting.starts_at.isoformat(),
+        "is_admin": True,
+        "scheduled_at": starts_at,
         "duration": 60,
         "status": "scheduled",
+        # … beside the ones this endpoint always had.
+        "meeting_id": meeting.formatted_meeting_id,
+        "is_moderator": True,
+        "starts_at": starts_at,
+        "waiting": False,
     }
+
+
+def test_the_page_link_and_the_api_link_answer_the_same_fields(host_client, meeting):
+    page = host_client.get(_link(meeting.meeting_id)).json()
+    api = token_client(meeting.host).get(f"/api/meetings/{meeting.meeting_id}/link").json()
+    assert page == api
+
+
+def test_a_started_meeting_says_in_progress_as_the_api_does(host_client, meeting):
+    services.meeting_start(meeting=meeting)
+    assert host_client.get(_link(meeting.meeting_id)).json()["status"] == "in-progress"
 
 
 @pytest.mark.parametrize("role", ["attendee", "moderator"])
