@@ -2,12 +2,16 @@
 
 import re
 import shlex
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from accounts import services
+from bookings.models import BookingProfile
+from tests.bookings.conftest import make_schedule, make_type, next_weekday
 from tests.factories import MeetingFactory
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
@@ -56,6 +60,8 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
         ("POST", "/api/meetings/{id}/join"),
         ("PATCH", "/api/meetings/{id}"),
         ("DELETE", "/api/meetings/{id}"),
+        ("GET", "/api/bookings/ada/intro/slots"),
+        ("POST", "/api/bookings/ada/intro"),
     }
 
 
@@ -63,11 +69,19 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
 def test_each_curl_example_succeeds(client, user, line):
     _, token = services.api_token_create(user=user, name="docs")
     meeting = MeetingFactory(host=user)
+    # The booking examples' page: /book/ada/intro/, free on weekdays from 09:00 in Berlin.
+    BookingProfile.objects.create(user=user, handle="ada")
+    make_schedule(user)
+    make_type(user)
+    monday = next_weekday(0)
     values = {
         "SITE": SITE,
         "TOKEN": token,
         "MEETING_ID": meeting.formatted_meeting_id,
         "PASSWORD": meeting.passcode,
+        "FROM": monday.isoformat(),
+        "TO": (monday + timedelta(days=6)).isoformat(),
+        "START": datetime.combine(monday, time(9), ZoneInfo("Europe/Berlin")).isoformat(),
     }
     request = _request(line, values)
     headers = request["headers"]
