@@ -11,24 +11,41 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime, ConfigDict
 
 from accounts.api_auth import caller_or_anonymous
-from bookings import forms, links, selectors, services
-from bookings.models import BookingType
+from bookings import forms, links, ratings, selectors, services
+from bookings.models import FEEDBACK_MAX, RATING_MAX, RATING_MIN, BookingType
 from bookings.throttling import booking_limits
 from invitations.tokens import mint_many
+from meetings import services as meeting_services
+from meetings.access import can_keep_notes, can_manage, member
+from meetings.api.paths import meeting_at
 from meetings.api.schemas import API_STATUS, ERRORS, Host, StatusName
-from meetings_site.api_common import INVALID_INPUT, ApiError, too_many_requests
+from meetings.forms import MeetingNotesForm
+from meetings.models import NOTES_MAX_LENGTH, Meeting
+from meetings_site.api_common import INVALID_INPUT, ApiError, ErrorOut, too_many_requests
 from meetings_site.limits import attempt_reserve, client_address
 
 router = Router(tags=["bookings"])
+# POST /api/meetings/{id}/complete: mounted at /api/meetings beside meetings' own router, since
+# the rating it takes lives in bookings, which meetings may not import.
+meetings_router = Router(tags=["meetings"])
 
 # The longest range of dates one request of slots may ask for: two months.
 SLOT_RANGE_DAYS_MAX = 62
 NO_TYPE = "No booking type has this address."
+COHOST_REFUSED = (
+    "Only the meeting's host completes it: co-hosts keep their notes on the meeting's page."
+)
+HOST_RATES = "Hosts do not rate their own meetings: attendees do."
+NOTES_REFUSED = "Only the meeting's host completes it and keeps its notes: attendees rate it."
+NOT_ATTENDED = "Only those who attended the meeting can rate it, and you did not join it."
+NOT_ENDED = "The meeting has not ended yet: rate it once it has."
 
 
 # What the endpoints read and answer.
@@ -97,6 +114,36 @@ class Booked(Schema):
     success: bool
     message: str
     booking: BookingOut
+
+
+class CompleteIn(Schema):
+    """The host's notes, or an attendee's rating. Unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notes: str | None = Field(
+        None,
+        max_length=NOTES_MAX_LENGTH,
+        description="The host's private notes (replacing earlier ones); host and staff only.",
+    )
+    rating: int | None = Field(
+        None, ge=RATING_MIN, le=RATING_MAX, description="An attendee's score, 1 to 5."
+    )
+    feedback: str | None = Field(
+        None, max_length=FEEDBACK_MAX, description="An attendee's words with the rating."
+    )
+
+
+class Completed(Schema):
+    success: bool
+    message: str
+    id: int = Field(description="The meeting ID as a number.")
+    meeting_id: str
+    status: StatusName
+    no_show: bool = Field(description="Completed without ever being started.")
+    notes: str | None = Field(description="The host's private notes; null for attendees.")
+    rating: int | None = Field(description="Your rating; null for the host.")
+    feedback: str | None = Field(description="Your feedback; null for the host.")
 
 
 # The handlers.
@@ -269,3 +316,108 @@ def _booking_out(made: services.NewBooking) -> dict:
         "reschedule_url": links.reschedule_url(made.token),
         "cancel_url": links.cancel_url(made.token),
     }
+
+
+@meetings_router.post(
+    "/{meeting_id}/complete",
+    response={200: Completed, **ERRORS, 410: ErrorOut},
+    summary="Complete a meeting: the host's end and notes, or an attendee's rating",
+)
+def meeting_complete(request, meeting_id: str, payload: CompleteIn):
+    """The host (or staff) ends the meeting, as the room's End button does, and keeps optional
+    notes; a meeting already completed just gets its notes. An attendee rates it, 1 to 5 with
+    optional feedback, as the rating page does: once each, replaced until 7 days after its end."""
+    meeting = meeting_at(request, meeting_id, allowed=_may_complete)
+    user = request.user
+    if can_manage(user, meeting):
+        return _host_complete(meeting, payload)
+    if can_keep_notes(user, meeting):
+        raise ApiError(403, COHOST_REFUSED)
+    return _attendee_rate(meeting, user, payload)
+
+
+def _may_complete(user, meeting: Meeting) -> bool:
+    """Who gets past the lookup: the meeting's members, and whoever attended it (by a share
+    link too); anyone else is told it is not theirs, as every meeting endpoint does."""
+    return member(user, meeting) or ratings.rater_attendance(meeting=meeting, user=user) is not None
+
+
+def _host_complete(meeting: Meeting, payload: CompleteIn) -> dict:
+    """End the meeting unless it has ended, then keep the notes sent, as the pages' End and
+    notes do, at once."""
+    sent = payload.model_dump(exclude_unset=True)
+    if {"rating", "feedback"} & sent.keys():
+        name = "rating" if "rating" in sent else "feedback"
+        raise ApiError(400, HOST_RATES, fields={name: HOST_RATES})
+    notes = None
+    if payload.notes is not None:
+        form = MeetingNotesForm({"notes": payload.notes})
+        if not form.is_valid():
+            raise ApiError(400, INVALID_INPUT, fields={"notes": form.errors["notes"][0]})
+        notes = form.cleaned_data["notes"]
+    ended = meeting.status == Meeting.Status.ENDED
+    try:
+        with transaction.atomic():
+            if not ended:
+                meeting = meeting_services.meeting_end(meeting=meeting)
+            if notes is not None:
+                meeting = meeting_services.meeting_notes_update(meeting=meeting, notes=notes)
+    except meeting_services.TransitionError as error:
+        raise ApiError(409, str(error)) from error
+    if not ended:
+        message = "Meeting completed successfully"
+    elif notes is not None:
+        message = "The meeting was already completed: its notes are updated"
+    else:
+        message = "The meeting was already completed"
+    return _completed(meeting, message, notes=meeting.host_notes)
+
+
+def _attendee_rate(meeting: Meeting, user, payload: CompleteIn) -> dict:
+    """Rate the meeting as the rating page does, for someone who attended it."""
+    if payload.notes is not None:
+        raise ApiError(403, NOTES_REFUSED, fields={"notes": NOTES_REFUSED})
+    attendance = ratings.rater_attendance(meeting=meeting, user=user)
+    if attendance is None:
+        raise ApiError(403, NOT_ATTENDED)
+    form = forms.RatingForm(
+        {
+            "score": "" if payload.rating is None else str(payload.rating),
+            "feedback": payload.feedback or "",
+        }
+    )
+    if not form.is_valid():
+        fields = {
+            "rating" if name == "score" else name: errors[0] for name, errors in form.errors.items()
+        }
+        raise ApiError(400, next(iter(fields.values())), fields=fields)
+    if meeting.status != Meeting.Status.ENDED:
+        raise ApiError(409, NOT_ENDED)
+    if timezone.now() >= ratings.closes_at(meeting):
+        raise ApiError(410, ratings.CLOSED_MESSAGE)
+    rating = ratings.rating_for_attendance(attendance=attendance, user=user)
+    replacing = rating.score is not None
+    try:
+        ratings.rating_give(
+            rating=rating,
+            score=form.cleaned_data["score"],
+            feedback=form.cleaned_data["feedback"],
+        )
+    except ratings.RatingClosed as error:
+        raise ApiError(410, ratings.CLOSED_MESSAGE) from error
+    message = "Your rating was updated." if replacing else "Thank you for your rating."
+    return _completed(meeting, message, rating=rating.score, feedback=rating.feedback)
+
+
+def _completed(meeting: Meeting, message: str, **mine) -> dict:
+    return {
+        "success": True,
+        "message": message,
+        "id": meeting.meeting_id,
+        "meeting_id": meeting.formatted_meeting_id,
+        "status": API_STATUS[meeting.status],
+        "no_show": meeting.no_show,
+        "notes": None,
+        "rating": None,
+        "feedback": None,
+    } | mine

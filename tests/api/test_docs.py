@@ -11,6 +11,7 @@ import pytest
 
 from accounts import services
 from bookings.models import BookingProfile
+from meetings import services as meeting_services
 from tests.bookings.conftest import make_schedule, make_type, next_weekday
 from tests.factories import MeetingFactory
 
@@ -58,6 +59,7 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
         ("GET", "/api/meetings/{id}/link"),
         ("POST", "/api/meetings/join"),
         ("POST", "/api/meetings/{id}/join"),
+        ("POST", "/api/meetings/{id}/complete"),
         ("PATCH", "/api/meetings/{id}"),
         ("DELETE", "/api/meetings/{id}"),
         ("GET", "/api/bookings/ada/intro/slots"),
@@ -69,6 +71,9 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
 def test_each_curl_example_succeeds(client, user, line):
     _, token = services.api_token_create(user=user, name="docs")
     meeting = MeetingFactory(host=user)
+    if "/complete" in line:
+        # The host completes a meeting in progress.
+        meeting_services.meeting_start(meeting=meeting)
     # The booking examples' page: /book/ada/intro/, free on weekdays from 09:00 in Berlin.
     BookingProfile.objects.create(user=user, handle="ada")
     make_schedule(user)
