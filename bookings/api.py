@@ -152,7 +152,6 @@ class Completed(Schema):
 @router.get(
     "/{handle}/{slug}/slots",
     auth=None,
-    by_alias=True,
     response={200: SlotsOut, **ERRORS},
     summary="A booking type's free slots",
 )

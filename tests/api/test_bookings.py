@@ -15,7 +15,13 @@ from bookings.models import Booking, BookingProfile
 from invitations.tokens import find_invitation
 from meetings.models import Meeting
 from tests.api.conftest import token_client
-from tests.bookings.conftest import connect_google, make_schedule, make_type, next_weekday
+from tests.bookings.conftest import (
+    connect_google,
+    freebusy,
+    make_schedule,
+    make_type,
+    next_weekday,
+)
 from tests.factories import MeetingFactory, UserFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -97,6 +103,17 @@ def test_a_range_of_days_leaves_out_the_weekend(client, booking_type, monday):
 def test_a_booked_or_busy_time_is_not_offered(client, user, booking_type, monday):
     MeetingFactory(host=user, starts_at=at(monday, 9), duration=60)
     starts = [slot["start"] for slot in _slots(client, monday).json()["slots"]]
+    assert at(monday, 9).isoformat() not in starts
+    assert at(monday, 9, 30).isoformat() not in starts
+    assert at(monday, 10).isoformat() in starts
+
+
+def test_google_busy_times_are_not_offered(client, user, booking_type, monday, google_server):
+    connect_google(user)
+    google_server.answer(freebusy((at(monday, 9), at(monday, 10))))
+    body = _slots(client, monday).json()
+    starts = [slot["start"] for slot in body["slots"]]
+    assert body["google_unavailable"] is False
     assert at(monday, 9).isoformat() not in starts
     assert at(monday, 9, 30).isoformat() not in starts
     assert at(monday, 10).isoformat() in starts
@@ -310,6 +327,16 @@ def test_a_logged_in_guest_books_as_themself(booking_type, monday):
     guest = UserFactory(email="grace@example.org")
     assert _book(token_client(guest), _answers(at(monday, 10))).status_code == 201
     assert Booking.objects.get().invitation.user == guest
+
+
+def test_a_logged_in_page_books_with_its_csrf_token_only(user, booking_type, monday):
+    guest = UserFactory(email="grace@example.org")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(guest)
+    response = _book(client, _answers(at(monday, 10)))
+    assert response.status_code == 403
+    assert response.json()["error"].startswith("CSRF check failed")
+    assert Booking.objects.count() == 0
 
 
 def test_booking_posts_are_limited_per_address(client, booking_type, monday, settings):
