@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime, ConfigDict
 
@@ -392,9 +391,9 @@ def _attendee_rate(meeting: Meeting, user, payload: CompleteIn) -> dict:
         raise ApiError(400, next(iter(fields.values())), fields=fields)
     if meeting.status != Meeting.Status.ENDED:
         raise ApiError(409, NOT_ENDED)
-    if timezone.now() >= ratings.closes_at(meeting):
-        raise ApiError(410, ratings.CLOSED_MESSAGE)
     rating = ratings.rating_for_attendance(attendance=attendance, user=user)
+    if not ratings.is_open(rating):
+        raise ApiError(410, ratings.CLOSED_MESSAGE)
     replacing = rating.score is not None
     try:
         ratings.rating_give(
