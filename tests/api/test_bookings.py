@@ -181,6 +181,16 @@ def test_a_missing_parameter_is_400(client, booking_type, monday, missing):
     assert response.json()["fields"] == {missing: "This field is required."}
 
 
+def test_a_nul_character_in_the_query_is_400(client, booking_type, monday):
+    response = _slots(client, monday, timezone="Europe/Berlin\x00")
+    assert response.status_code == 400
+    assert response.json()["success"] is False
+
+
+def test_unknown_query_parameters_are_ignored_as_elsewhere(client, booking_type, monday):
+    assert _slots(client, monday, cachebust="123").status_code == 200
+
+
 def test_from_after_to_is_400(client, booking_type, monday):
     response = _slots(client, monday, to=(monday - timedelta(days=1)).isoformat())
     assert response.status_code == 400
@@ -222,6 +232,8 @@ def test_the_slots_take_the_same_queries_with_3_or_300_meetings(client, user, bo
     )
     assert Meeting.objects.count() == 300
     assert _slot_queries(client, monday) == few
+    # The type, the limiter's count, and the slot selectors' at most six.
+    assert few <= 8
 
 
 def test_slots_are_limited_per_address(client, booking_type, monday, settings):
