@@ -21,15 +21,19 @@ from bookings.models import (
     BUFFER_MAX,
     DAILY_MAXIMUM_MAX,
     END_OF_DAY,
+    FEEDBACK_MAX,
     HANDLE_MAX,
     HANDLE_MIN,
     NOTICE_MAX,
+    RATING_MAX,
+    RATING_MIN,
     STEP_MIN,
     WINDOW_MAX,
     BookingType,
     Schedule,
     WeeklyInterval,
 )
+from bookings.ratings import FEEDBACK_MESSAGE, SCORE_MESSAGE
 from bookings.services import NAME_MAX, NOTES_MAX, REASON_MAX, SUBJECT_MAX
 from bookings.setup import BOOKING_TYPE_FIELDS
 from meetings.models import DURATION_MAX, DURATION_MIN
@@ -430,3 +434,28 @@ class BookingMoveForm(forms.Form):
     def __init__(self, *args, durations: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["duration"].choices = [(str(m), _minutes_label(m)) for m in durations]
+
+
+SCORE_CHOICES = [(score, str(score)) for score in range(RATING_MIN, RATING_MAX + 1)]
+
+
+class RatingForm(forms.Form):
+    """An attendee's rating: the rating page's form, and the API's check of the same fields."""
+
+    score = forms.TypedChoiceField(
+        label=f"Your rating ({RATING_MIN} = poor, {RATING_MAX} = excellent)",
+        choices=SCORE_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": SCORE_MESSAGE,
+            "invalid_choice": SCORE_MESSAGE,
+        },
+    )
+    feedback = forms.CharField(
+        label="Feedback (optional)",
+        required=False,
+        max_length=FEEDBACK_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"max_length": FEEDBACK_MESSAGE},
+    )

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Avg, Count, Exists, F, OuterRef
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
@@ -65,6 +65,16 @@ class Due:
     token: str = ""
 
 
+def raters() -> QuerySet[Attendance]:
+    """The entries into meetings whose person may rate the meeting: let into the room with an
+    account or an invitation (so with an address), and not running it (host, co-hosts, staff)."""
+    return (
+        Attendance.objects.filter(admitted_at__isnull=False, is_moderator=False)
+        .exclude(user__isnull=True, invitation__isnull=True)
+        .exclude(user=F("meeting__host"))
+    )
+
+
 def due_requests(now: datetime, *, limit: int) -> list[Due]:
     """The attendees owed a rating request now, one per (meeting, email), in one query.
 
@@ -77,7 +87,8 @@ def due_requests(now: datetime, *, limit: int) -> list[Due]:
     """
     asked = Rating.objects.filter(meeting_id=OuterRef("meeting_id"), email=OuterRef("address"))
     attendances = (
-        Attendance.objects.select_related("meeting__host", "user", "invitation__user")
+        raters()
+        .select_related("meeting__host", "user", "invitation__user")
         .filter(
             meeting__status=Meeting.Status.ENDED,
             meeting__ends_at__lte=now - REQUEST_DELAY,
@@ -85,11 +96,7 @@ def due_requests(now: datetime, *, limit: int) -> list[Due]:
             # The same range on the indexed start, so the meetings are found by index.
             meeting__starts_at__gt=now - RATING_WINDOW - timedelta(minutes=DURATION_MAX),
             meeting__starts_at__lte=now - REQUEST_DELAY,
-            admitted_at__isnull=False,
-            is_moderator=False,
         )
-        .exclude(user__isnull=True, invitation__isnull=True)
-        .exclude(user=F("meeting__host"))
         .annotate(address=Lower(Coalesce("invitation__email", "user__email")))
         .exclude(Exists(asked))
         .order_by("meeting__ends_at", "meeting_id", "pk")[:limit]
@@ -221,6 +228,40 @@ def send_rating_requests(now: datetime | None = None) -> dict:
 def rating_for_token(*, token: str) -> Rating | None:
     """The rating a link opens, with its meeting and host; None for a wrong token."""
     return find(Rating.objects.select_related("meeting__host"), token)
+
+
+def rater_attendance(*, meeting: Meeting, user) -> Attendance | None:
+    """The user's entry into the meeting that lets them rate it (as raters() counts them, by
+    their account or the invitation to it); None if they have none."""
+    if not user.is_authenticated:
+        return None
+    return (
+        raters()
+        .select_related("invitation")
+        .filter(meeting=meeting)
+        .filter(Q(user=user) | Q(invitation__user=user))
+        .first()
+    )
+
+
+@transaction.atomic
+def rating_for_attendance(*, attendance: Attendance, user) -> Rating:
+    """The attendee's rating row of the meeting: the one its request email made, or, when they
+    rate before that (through the API), a new one, which the request email then skips."""
+    invitation = attendance.invitation
+    email = invitation.email if invitation else user.email
+    name = invitation.display_name if invitation else user.display_name
+    rating, _ = Rating.objects.select_related("meeting__host").get_or_create(
+        meeting=attendance.meeting,
+        email=email.lower(),
+        defaults={
+            "user": user,
+            "invitation": invitation,
+            "name": name[:200],
+            "digest": digest(new_token()),
+        },
+    )
+    return rating
 
 
 @transaction.atomic

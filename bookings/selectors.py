@@ -306,6 +306,32 @@ def month_slots(
     )
 
 
+@dataclass(frozen=True)
+class SlotRange:
+    """The free starts from one of the guest's dates to another, in the guest's zone."""
+
+    slots: list[datetime]
+    google_unavailable: bool
+
+
+def range_slots(
+    *,
+    booking_type: BookingType,
+    duration: int,
+    guest_timezone: str,
+    first: date,
+    last: date,
+    now: datetime | None = None,
+) -> SlotRange:
+    """The free starts of a type from the guest's date `first` to `last`, both included, as
+    the month page computes them (the API's slots). The caller bounds the range."""
+    zone = ZoneInfo(guest_timezone)
+    start = datetime.combine(first, time(0), zone)
+    end = datetime.combine(last + timedelta(days=1), time(0), zone)
+    slots, unavailable = _free(booking_type, duration, start, end, now, None)
+    return SlotRange([slot.astimezone(zone) for slot in slots], unavailable)
+
+
 def suggested_handle(*, user: User) -> str:
     """A free handle made from the user's name (or their address): ada-lovelace, ada-lovelace-2."""
     base = slugify(user.get_full_name()) or slugify(user.email.split("@")[0])

@@ -7,6 +7,8 @@ from our static files, within the CSP). docs/api.md describes it for clients.
 from ninja import NinjaAPI
 
 from accounts.api_auth import api_auth
+from bookings.api import meetings_router as bookings_meetings_router
+from bookings.api import router as bookings_router
 from invitations.api import router as invitations_router
 from meetings import throttling
 from meetings.api import router as meetings_router
@@ -38,3 +40,7 @@ def _lookups_throttled(request, exc: throttling.Throttled):
 # Invitations first: /meetings/invitation/{token} must not be read as /meetings/{id}/link.
 api.add_router("/meetings", invitations_router)
 api.add_router("/meetings", meetings_router)
+api.add_router("/bookings", bookings_router)
+# Completing a meeting takes a rating, which lives in bookings: its own router at the same
+# prefix, whose one path (/{id}/complete) is no path of the meetings router.
+api.add_router("/meetings", bookings_meetings_router)

@@ -1,35 +1,12 @@
 """The attendee's rating page, opened from the "How was <title>?" email."""
 
-from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from bookings import ratings
-from bookings.models import FEEDBACK_MAX, RATING_MAX, RATING_MIN
+from bookings.forms import RatingForm
 from meetings.responses import not_found_response
-
-SCORE_CHOICES = [(score, str(score)) for score in range(RATING_MIN, RATING_MAX + 1)]
-
-
-class RatingForm(forms.Form):
-    score = forms.TypedChoiceField(
-        label=f"Your rating ({RATING_MIN} = poor, {RATING_MAX} = excellent)",
-        choices=SCORE_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": ratings.SCORE_MESSAGE,
-            "invalid_choice": ratings.SCORE_MESSAGE,
-        },
-    )
-    feedback = forms.CharField(
-        label="Feedback (optional)",
-        required=False,
-        max_length=FEEDBACK_MAX,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"max_length": ratings.FEEDBACK_MESSAGE},
-    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -2,12 +2,17 @@
 
 import re
 import shlex
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from accounts import services
+from bookings.models import BookingProfile
+from meetings import services as meeting_services
+from tests.bookings.conftest import make_schedule, make_type, next_weekday
 from tests.factories import MeetingFactory
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
@@ -54,11 +59,14 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
         ("GET", "/api/meetings/{id}/link"),
         ("POST", "/api/meetings/join"),
         ("POST", "/api/meetings/{id}/join"),
+        ("POST", "/api/meetings/{id}/complete"),
         ("PATCH", "/api/meetings/{id}"),
         ("DELETE", "/api/meetings/{id}"),
         ("POST", "/api/meetings/{id}/send-invitations"),
         ("GET", "/api/meetings/{id}/invitations"),
         ("GET", "/api/meetings/invitation/$INVITATION_TOKEN"),
+        ("GET", "/api/bookings/ada/intro/slots"),
+        ("POST", "/api/bookings/ada/intro"),
     }
 
 
@@ -66,12 +74,23 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
 def test_each_curl_example_succeeds(client, user, line):
     _, token = services.api_token_create(user=user, name="docs")
     meeting = MeetingFactory(host=user)
+    if "/complete" in line:
+        # The host completes a meeting in progress.
+        meeting_services.meeting_start(meeting=meeting)
+    # The booking examples' page: /book/ada/intro/, free on weekdays from 09:00 in Berlin.
+    BookingProfile.objects.create(user=user, handle="ada")
+    make_schedule(user)
+    make_type(user)
+    monday = next_weekday(0)
     values = {
         "SITE": SITE,
         "TOKEN": token,
         "MEETING_ID": meeting.formatted_meeting_id,
         "PASSWORD": meeting.passcode,
         "INVITATION_TOKEN": meeting.invitation_token,
+        "FROM": monday.isoformat(),
+        "TO": (monday + timedelta(days=6)).isoformat(),
+        "START": datetime.combine(monday, time(9), ZoneInfo("Europe/Berlin")).isoformat(),
     }
     request = _request(line, values)
     headers = request["headers"]
