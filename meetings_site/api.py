@@ -7,6 +7,7 @@ from our static files, within the CSP). docs/api.md describes it for clients.
 from ninja import NinjaAPI
 
 from accounts.api_auth import api_auth
+from contacts.api import router as contacts_router
 from meetings import throttling
 from meetings.api import router as meetings_router
 from meetings_site.api_common import JsonParser, error_response, install_error_handlers
@@ -35,3 +36,4 @@ def _lookups_throttled(request, exc: throttling.Throttled):
 
 
 api.add_router("/meetings", meetings_router)
+api.add_router("/contacts", contacts_router)
