@@ -1,10 +1,13 @@
 """The address book's endpoints: list, add, change, delete."""
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
+from accounts import services as account_services
 from contacts import services
-from contacts.api import ARCHIVED, NOT_FOUND
+from contacts.api import ARCHIVED, NOT_FOUND, ContactOut
 from contacts.models import Contact
 from invitations.models import Invitation
 from tests.api.conftest import token_client
@@ -397,8 +400,6 @@ def test_anonymous_callers_get_401_and_change_nothing(client, contact, method, p
 
 
 def test_a_revoked_token_is_401(user, contact):
-    from accounts import services as account_services
-
     api = token_client(user)
     account_services.api_token_revoke(token=user.api_tokens.get())
     assert api.get("/api/contacts").json() == AUTH_REQUIRED
@@ -458,3 +459,10 @@ def test_many_users_each_see_their_own(db):
     for owner in users:
         [row] = token_client(owner).get("/api/contacts").json()["contacts"]
         assert row["id"] == owner.contacts.get().pk
+
+
+def test_the_doc_names_every_field_of_a_contact():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    section = doc.split("## Contacts\n", 1)[1].split("\n## ", 1)[0]
+    table = section.split("| field | meaning |", 1)[1].split("\n\n", 1)[0]
+    assert {name for name in ContactOut.model_fields if f"`{name}`" not in table} == set()

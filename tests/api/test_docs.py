@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from accounts import services
-from tests.factories import MeetingFactory
+from tests.factories import ContactFactory, MeetingFactory
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 SITE = "http://testserver"
@@ -44,7 +44,8 @@ def _request(line: str, values: dict) -> dict:
 def test_the_doc_has_an_example_of_every_endpoint_built():
     requests = [_request(line, {"SITE": SITE}) for line in _examples()]
     shown = {
-        (r["method"], r["path"].split("?")[0].replace("$MEETING_ID", "{id}")) for r in requests
+        (r["method"], re.sub(r"\$(MEETING|CONTACT)_ID", "{id}", r["path"].split("?")[0]))
+        for r in requests
     }
     assert shown == {
         ("GET", "/api/meetings"),
@@ -56,6 +57,10 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
         ("POST", "/api/meetings/{id}/join"),
         ("PATCH", "/api/meetings/{id}"),
         ("DELETE", "/api/meetings/{id}"),
+        ("GET", "/api/contacts"),
+        ("POST", "/api/contacts"),
+        ("PATCH", "/api/contacts/{id}"),
+        ("DELETE", "/api/contacts/{id}"),
     }
 
 
@@ -63,11 +68,13 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
 def test_each_curl_example_succeeds(client, user, line):
     _, token = services.api_token_create(user=user, name="docs")
     meeting = MeetingFactory(host=user)
+    contact = ContactFactory(owner=user, first_name="Grace", email="grace@navy.example")
     values = {
         "SITE": SITE,
         "TOKEN": token,
         "MEETING_ID": meeting.formatted_meeting_id,
         "PASSWORD": meeting.passcode,
+        "CONTACT_ID": str(contact.pk),
     }
     request = _request(line, values)
     headers = request["headers"]
