@@ -221,6 +221,31 @@ def test_bad_input_is_400_with_the_field_and_adds_nothing(api, user, body, field
     assert not Contact.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["first_name", "last_name", "company", "phone"])
+@pytest.mark.parametrize("value", ["Ann\r\nBcc: x@evil.example", "Ann\nX", "Ann\u2028X", "A\tB"])
+def test_a_line_break_in_a_name_is_400_and_adds_nothing(api, field, value):
+    """Names reach mail headers: one split over lines is an injection, refused as the page
+    refuses it."""
+    response = _post(api, {"email": "ann@example.org", field: value})
+    assert response.status_code == 400
+    assert response.json()["fields"] == {field: "Write this on one line."}
+    assert not Contact.objects.exists()
+
+
+def test_a_line_break_in_a_name_is_refused_on_patch_too(api, contact):
+    response = _patch(api, contact.pk, {"last_name": "Hopper\r\nBcc: x@evil.example"})
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"last_name": "Write this on one line."}
+    contact.refresh_from_db()
+    assert contact.last_name == "Hopper"
+
+
+def test_notes_may_hold_several_lines(api, user):
+    response = _post(api, {"email": "ann@example.org", "notes": "Line one\r\nLine two"})
+    assert response.status_code == 201
+    assert "\n" in user.contacts.get().notes
+
+
 @pytest.mark.parametrize(
     "body",
     ['{"email": "a@example.org", "first_name": "A\\u0000"}', '{"email\\u0000": "a@example.org"}'],
