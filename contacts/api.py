@@ -16,7 +16,7 @@ from pydantic import ConfigDict
 
 from contacts import selectors, services
 from contacts.forms import ContactForm
-from contacts.models import Contact
+from contacts.models import Contact, validate_one_line
 from meetings_site.api_common import INVALID_INPUT, ApiError, ErrorOut
 
 router = Router(tags=["contacts"])
@@ -27,12 +27,21 @@ ARCHIVED = "Contact removed from your contacts; the invitations they received ke
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
 # The form's fields, in the order the page shows them.
 FIELDS = ContactForm._meta.fields
+# validate_one_line's rule as the schema declares it: no character of Unicode's categories
+# Cc, Zl or Zp. The model's validator answers for it, with its own words.
+ONE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
 # The largest key a BigAutoField holds: a larger one names no contact (and no 500).
 CONTACT_ID = Path(..., ge=1, le=2**63 - 1, description="The contact's `id`.")
 
 
-def _max(name: str) -> int:
-    return Contact._meta.get_field(name).max_length
+def _text(name: str, **options):
+    """A contact's field, as the schema declares what the form accepts: its length, a name on
+    one line, an email address. The form and the model check them."""
+    field = Contact._meta.get_field(name)
+    extra = {"format": "email"} if name == "email" else {}
+    if validate_one_line in field.validators:
+        extra["pattern"] = ONE_LINE_PATTERN
+    return Field(max_length=field.max_length, json_schema_extra=extra, **options)
 
 
 # What the API answers.
@@ -91,16 +100,16 @@ class ContactChange(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str | None = Field(None, max_length=_max("email"))
-    first_name: str | None = Field(None, max_length=_max("first_name"))
-    last_name: str | None = Field(None, max_length=_max("last_name"))
-    company: str | None = Field(None, max_length=_max("company"))
-    phone: str | None = Field(None, max_length=_max("phone"))
-    notes: str | None = Field(None, max_length=_max("notes"))
+    email: str | None = _text("email", default=None)
+    first_name: str | None = _text("first_name", default=None)
+    last_name: str | None = _text("last_name", default=None)
+    company: str | None = _text("company", default=None)
+    phone: str | None = _text("phone", default=None)
+    notes: str | None = _text("notes", default=None)
 
 
 class ContactNew(ContactChange):
-    email: str = Field(max_length=_max("email"), description="Where invitations go.")
+    email: str = _text("email", description="Where invitations go.")
 
 
 # The endpoints.

@@ -1,5 +1,7 @@
 """The address book's endpoints: list, add, change, delete."""
 
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -7,7 +9,7 @@ from django.test import Client
 
 from accounts import services as account_services
 from contacts import services
-from contacts.api import ARCHIVED, NOT_FOUND, ContactOut
+from contacts.api import ARCHIVED, NOT_FOUND, ONE_LINE_PATTERN, ContactOut
 from contacts.models import Contact
 from invitations.models import Invitation
 from tests.api.conftest import token_client
@@ -238,6 +240,25 @@ def test_a_line_break_in_a_name_is_refused_on_patch_too(api, contact):
     assert response.json()["fields"] == {"last_name": "Write this on one line."}
     contact.refresh_from_db()
     assert contact.last_name == "Hopper"
+
+
+def test_the_schemas_one_line_pattern_is_the_models_rule():
+    """The schema declares the rule that validate_one_line holds, character for character."""
+    pattern = re.compile(ONE_LINE_PATTERN)
+    for code in range(0x3000):
+        character = chr(code)
+        refused = unicodedata.category(character) in ("Cc", "Zl", "Zp")
+        assert (pattern.match(f"A{character}B") is None) is refused, hex(code)
+
+
+def test_the_schema_says_what_a_contact_may_hold(client, db):
+    schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+    new = schemas["ContactNew"]
+    assert new["required"] == ["email"]
+    assert new["additionalProperties"] is False
+    assert new["properties"]["email"]["format"] == "email"
+    assert new["properties"]["first_name"]["pattern"] == ONE_LINE_PATTERN
+    assert "pattern" not in new["properties"]["notes"]
 
 
 def test_notes_may_hold_several_lines(api, user):
