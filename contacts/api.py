@@ -133,10 +133,8 @@ def contact_list(request, filters: Query[ListFilters]):
 @router.post("", response={201: ContactSaved, **ERRORS}, summary="Add a contact")
 def contact_create(request, payload: ContactNew):
     """Add someone to your address book; 409 when you already have their address."""
-    form = _bound_form(payload, contact=None)
-    contact = _save(
-        lambda: services.contact_create(owner=request.user, **_cleaned(form)),
-    )
+    data = _cleaned(_bound_form(payload, contact=None))
+    contact = _save(lambda: services.contact_create(owner=request.user, **data))
     return Status(
         201, {"success": True, "message": "Contact created", "contact": _contact(contact)}
     )
@@ -146,8 +144,8 @@ def contact_create(request, payload: ContactNew):
 def contact_update(request, payload: ContactChange, contact_id: int = CONTACT_ID):
     """Change the fields sent; the others keep their values."""
     contact = _own_contact(request, contact_id)
-    form = _bound_form(payload, contact=contact)
-    contact = _save(lambda: services.contact_update(contact=contact, **_cleaned(form)))
+    data = _cleaned(_bound_form(payload, contact=contact))
+    contact = _save(lambda: services.contact_update(contact=contact, **data))
     return {"success": True, "message": "Contact updated", "contact": _contact(contact)}
 
 

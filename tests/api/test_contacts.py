@@ -512,3 +512,23 @@ def test_the_doc_names_every_field_of_a_contact():
     section = doc.split("## Contacts\n", 1)[1].split("\n## ", 1)[0]
     table = section.split("| field | meaning |", 1)[1].split("\n\n", 1)[0]
     assert {name for name in ContactOut.model_fields if f"`{name}`" not in table} == set()
+
+
+def test_contacts_calls_count_against_the_callers_limit(settings, user, contact):
+    settings.API_REQUESTS_PER_CALLER = 2
+    api = token_client(user)
+    assert api.get("/api/contacts").status_code == 200
+    assert _patch(api, contact.pk, {"company": "A"}).status_code == 200
+    response = _patch(api, contact.pk, {"company": "B"})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["error"].startswith("Too many requests")
+    contact.refresh_from_db()
+    assert contact.company == "A"
+
+
+def test_a_method_a_contact_does_not_take_is_405(api, contact):
+    response = api.get(f"/api/contacts/{contact.pk}")
+    assert response.status_code == 405
+    assert set(response["Allow"].split(", ")) == {"PATCH", "DELETE"}
+    assert response.json()["success"] is False
