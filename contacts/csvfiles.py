@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.text import capfirst
 
-from contacts.models import Contact
+from contacts.models import Contact, validate_one_line
 from contacts.normalization import normalize_email, split_name
 from meetings_site.csvcells import safe_cell, unquote_cell
 
@@ -190,6 +190,11 @@ def _row_error(values: dict[str, str]) -> str:
         limit = Contact._meta.get_field(name).max_length
         if limit and len(value) > limit:
             return f"{FIELD_LABELS[name]} is longer than {limit} characters"
+        if validate_one_line in Contact._meta.get_field(name).validators:
+            try:
+                validate_one_line(value)
+            except ValidationError:
+                return f"{FIELD_LABELS[name]} is not on one line"
     return ""
 
 

@@ -1,8 +1,20 @@
+import unicodedata
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+
+ONE_LINE = "Write this on one line."
+
+
+def validate_one_line(value: str) -> None:
+    """No line breaks or other control characters: names end up in mail headers, and a
+    name split over lines is a header injection, never a person's name."""
+    if any(unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in value):
+        raise ValidationError(ONE_LINE, code="one_line")
 
 
 class ContactQuerySet(models.QuerySet):
@@ -17,11 +29,11 @@ class Contact(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts"
     )
-    first_name = models.CharField(max_length=150, blank=True)
-    last_name = models.CharField(max_length=150, blank=True)
+    first_name = models.CharField(max_length=150, blank=True, validators=[validate_one_line])
+    last_name = models.CharField(max_length=150, blank=True, validators=[validate_one_line])
     email = models.EmailField(max_length=254)
-    company = models.CharField(max_length=200, blank=True)
-    phone = models.CharField(max_length=50, blank=True)
+    company = models.CharField(max_length=200, blank=True, validators=[validate_one_line])
+    phone = models.CharField(max_length=50, blank=True, validators=[validate_one_line])
     notes = models.TextField(blank=True, max_length=5000)
     # A deleted contact that was invited stays, hidden, so its invitations keep their history.
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)

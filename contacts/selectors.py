@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
@@ -11,6 +12,9 @@ from contacts.csvfiles import FIELD_LABELS, ParsedRow
 from contacts.models import Contact
 
 SEARCH_TERMS_MAX = 5
+CONTACTS_PER_PAGE = 25
+QUERY_MAX_LENGTH = 100
+PAGE_NUMBER_MAX = 10**9
 
 
 def contact_with_email(*, owner: User, email: str) -> Contact | None:
@@ -28,6 +32,13 @@ def contacts_search(queryset: QuerySet[Contact], query: str) -> QuerySet[Contact
             | Q(company__icontains=term)
         )
     return queryset
+
+
+def contact_list_page(*, owner: User, query: str = "", number: int | str | None = 1) -> Page:
+    """One page of the owner's active contacts matching the query, 25 a page; as
+    Paginator.get_page(), a page past the end is the last and anything else the first."""
+    contacts = contacts_search(Contact.objects.owned_by(owner), query)
+    return Paginator(contacts, CONTACTS_PER_PAGE).get_page(number)
 
 
 @dataclass

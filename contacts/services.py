@@ -41,7 +41,8 @@ def _validated_email(email: str) -> str:
 
 
 def _duplicate_error() -> ValidationError:
-    return ValidationError({"email": DUPLICATE_EMAIL}, code="unique")
+    # The code sits on the field's error, where a dict's own code would not reach.
+    return ValidationError({"email": ValidationError(DUPLICATE_EMAIL, code="unique")})
 
 
 @transaction.atomic

@@ -4,7 +4,6 @@ from collections import Counter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -19,9 +18,7 @@ from contacts.forms import ContactForm, ContactImportForm
 from contacts.models import Contact
 from contacts.selectors import PlannedRow
 
-CONTACTS_PER_PAGE = 25
 SEARCH_RESULTS_MAX = 10
-QUERY_MAX_LENGTH = 100
 # The rows of the last previewed import wait here for the host's confirmation, so that
 # the confirmation writes what the server read, not what a client sends back. The
 # upload limit (1 MB) bounds their size.
@@ -30,7 +27,7 @@ IMPORT_EXPIRED = "This import preview has expired. Upload the file again."
 
 
 def _query(request) -> str:
-    return request.GET.get("q", "")[:QUERY_MAX_LENGTH].strip()
+    return request.GET.get("q", "")[: selectors.QUERY_MAX_LENGTH].strip()
 
 
 def _own_contact(request, pk: int) -> Contact:
@@ -42,8 +39,9 @@ def _own_contact(request, pk: int) -> Contact:
 @require_GET
 def contact_list(request):
     query = _query(request)
-    contacts = selectors.contacts_search(Contact.objects.owned_by(request.user), query)
-    page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = selectors.contact_list_page(
+        owner=request.user, query=query, number=request.GET.get("page")
+    )
     return render(
         request,
         "contacts/list.html",

@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from accounts.api_auth import api_auth
 from bookings.api import meetings_router as bookings_meetings_router
 from bookings.api import router as bookings_router
+from contacts.api import router as contacts_router
 from invitations.api import router as invitations_router
 from meetings import throttling
 from meetings.api import router as meetings_router
@@ -44,3 +45,4 @@ api.add_router("/bookings", bookings_router)
 # Completing a meeting takes a rating, which lives in bookings: its own router at the same
 # prefix, whose one path (/{id}/complete) is no path of the meetings router.
 api.add_router("/meetings", bookings_meetings_router)
+api.add_router("/contacts", contacts_router)

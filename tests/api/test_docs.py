@@ -13,7 +13,7 @@ from accounts import services
 from bookings.models import BookingProfile
 from meetings import services as meeting_services
 from tests.bookings.conftest import make_schedule, make_type, next_weekday
-from tests.factories import MeetingFactory
+from tests.factories import ContactFactory, MeetingFactory
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 SITE = "http://testserver"
@@ -49,7 +49,8 @@ def _request(line: str, values: dict) -> dict:
 def test_the_doc_has_an_example_of_every_endpoint_built():
     requests = [_request(line, {"SITE": SITE}) for line in _examples()]
     shown = {
-        (r["method"], r["path"].split("?")[0].replace("$MEETING_ID", "{id}")) for r in requests
+        (r["method"], re.sub(r"\$(MEETING|CONTACT)_ID", "{id}", r["path"].split("?")[0]))
+        for r in requests
     }
     assert shown == {
         ("GET", "/api/meetings"),
@@ -67,6 +68,10 @@ def test_the_doc_has_an_example_of_every_endpoint_built():
         ("GET", "/api/meetings/invitation/$INVITATION_TOKEN"),
         ("GET", "/api/bookings/ada/intro/slots"),
         ("POST", "/api/bookings/ada/intro"),
+        ("GET", "/api/contacts"),
+        ("POST", "/api/contacts"),
+        ("PATCH", "/api/contacts/{id}"),
+        ("DELETE", "/api/contacts/{id}"),
     }
 
 
@@ -82,6 +87,7 @@ def test_each_curl_example_succeeds(client, user, line):
     make_schedule(user)
     make_type(user)
     monday = next_weekday(0)
+    contact = ContactFactory(owner=user, first_name="Grace", email="grace@navy.example")
     values = {
         "SITE": SITE,
         "TOKEN": token,
@@ -91,6 +97,7 @@ def test_each_curl_example_succeeds(client, user, line):
         "FROM": monday.isoformat(),
         "TO": (monday + timedelta(days=6)).isoformat(),
         "START": datetime.combine(monday, time(9), ZoneInfo("Europe/Berlin")).isoformat(),
+        "CONTACT_ID": str(contact.pk),
     }
     request = _request(line, values)
     headers = request["headers"]

@@ -100,6 +100,7 @@ def test_rows_are_rejected_with_their_reason():
         ",Carol\n"
         "ADA@Example.com,Ada again\n"
         f"dan@example.com,{'x' * 151}\n"
+        'eve@example.com,"Eve\r\nBcc: x@evil.example"\n'
     )
     assert [(row.number, row.error) for row in parsed.rows] == [
         (2, ""),
@@ -107,6 +108,7 @@ def test_rows_are_rejected_with_their_reason():
         (4, "Missing email address"),
         (5, "Duplicate of row 2 in this file"),
         (6, "First name is longer than 150 characters"),
+        (7, "First name is not on one line"),
     ]
     assert [row.number for row in parsed.valid_rows] == [2]
 

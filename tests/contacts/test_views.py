@@ -148,6 +148,17 @@ def test_create_with_bad_input_shows_errors_and_stores_nothing(host_client):
     assert not Contact.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["first_name", "last_name", "company", "phone"])
+def test_a_name_over_two_lines_is_refused(host_client, field):
+    """A line break in a name is a mail header injection, never a person's name."""
+    response = host_client.post(
+        reverse("contacts:create"), _form(**{field: "Ada\r\nBcc: x@evil.example"})
+    )
+    assert response.status_code == 400
+    assert "Write this on one line." in response.text
+    assert not Contact.objects.exists()
+
+
 def test_edit_shows_and_saves_the_contact(host_client, contact):
     url = reverse("contacts:edit", args=[contact.pk])
     page = host_client.get(url).text
