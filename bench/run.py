@@ -9,6 +9,7 @@ sending of the same messages (see mail.py). See bench/README.md.
 
 import argparse
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -34,6 +35,7 @@ from load import BodyCheck, Request, RunResult, Scenario, UnexpectedResponse
 from mail import MailBenchError
 from scaling import ScalingError
 from seed import (
+    API_MEETING_COUNT,
     BOOKING_STEP,
     BOOKING_WINDOW_DAYS,
     MEETING_COUNT,
@@ -58,6 +60,8 @@ FLOOR = "floor: GET /healthz"
 SHARE_LINK_TARGET = 0.35
 LIST_TARGET = 0.15
 PASSCODE_TARGET = 0.15
+API_LIST_TARGET = 0.20
+API_LINK_TARGET = 0.30
 MONTH_PAGE_TARGET = 0.10
 BOOKING_POST_TARGET = 0.10
 TAKEN_POST_TARGET = 0.10
@@ -253,6 +257,7 @@ def bench_pages(args: argparse.Namespace, work_dir: Path, sites: list[Site]) -> 
 def build_scenarios(port: int, data: SeedData) -> list[Scenario]:
     """The floor and the hot paths, each with the status and the page it must answer."""
     list_headers = {"Cookie": data.session_cookie}
+    api_headers = {"Authorization": f"Bearer {data.api_token}"}
     month_query = urlencode({"month": data.calendar_month, "tz": GUEST_TIMEZONE})
     next_booking = _booking_posts(port, data)
     # Booked once here, then posted again and again: the "just taken" answer.
@@ -280,6 +285,20 @@ def build_scenarios(port: int, data: SeedData) -> list[Scenario]:
             200,
             LIST_TARGET,
             _first_page_of_meetings,
+        ),
+        Scenario(
+            "API list: GET /api/meetings",
+            Request("GET", "/api/meetings", api_headers),
+            200,
+            API_LIST_TARGET,
+            _api_page_of_meetings,
+        ),
+        Scenario(
+            "API link: GET /api/meetings/<id>/link",
+            Request("GET", f"/api/meetings/{data.api_meeting_id}/link", api_headers),
+            200,
+            API_LINK_TARGET,
+            _api_link_into(data.api_meeting_id),
         ),
         Scenario(
             "wrong passcode: POST /join/",
@@ -318,6 +337,24 @@ def _body_is(expected: bytes) -> BodyCheck:
 
 def _body_contains(expected: bytes) -> BodyCheck:
     return lambda body: None if expected in body else f"{expected!r} is not in the page"
+
+
+def _api_page_of_meetings(body: bytes) -> str | None:
+    answer = json.loads(body)
+    rows = len(answer["meetings"])
+    if answer["count"] != API_MEETING_COUNT or rows != API_MEETING_COUNT:
+        return f"expected {API_MEETING_COUNT} meetings, found {answer['count']} ({rows} listed)"
+    return None
+
+
+def _api_link_into(meeting_id: str) -> BodyCheck:
+    def check(body: bytes) -> str | None:
+        answer = json.loads(body)
+        if answer["meeting_id"] != meeting_id or answer["waiting"] or not answer["is_moderator"]:
+            return f"expected the host's room link into {meeting_id}, found {answer}"
+        return None
+
+    return check
 
 
 def _first_page_of_meetings(body: bytes) -> str | None:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 MEETING_COUNT = 50
 HOST_EMAIL = "host@bench.example"
+# A host calling the JSON API with a personal token: one page of meetings.
+API_MEETING_COUNT = 20
 HOST_TIMEZONE = "Europe/Berlin"
 # Drawn passcodes have six digits, so ten digits can never be the right one.
 WRONG_PASSCODE = "9" * 10
@@ -39,6 +41,9 @@ class SeedData:
     # Where the guest's booking form posts, and the first of BOOKING_HANDLE's free times (ISO).
     booking_path: str
     first_free_start: str
+    # The API host's personal token and the meeting ID of one of their meetings.
+    api_token: str
+    api_meeting_id: str
 
 
 def seed() -> SeedData:
@@ -58,6 +63,7 @@ def seed() -> SeedData:
     meetings = _create_meetings(host)
     calendar_path, calendar_month = _calendar_host()
     booking_path, first_free_start = _booking_host()
+    api_token, api_meeting = _api_host()
     session_cookie = f"{settings.SESSION_COOKIE_NAME}={_log_in(host)}"
     # Release the database before gunicorn's workers open it.
     connections.close_all()
@@ -71,10 +77,12 @@ def seed() -> SeedData:
         calendar_month=calendar_month,
         booking_path=booking_path,
         first_free_start=first_free_start,
+        api_token=api_token,
+        api_meeting_id=api_meeting.formatted_meeting_id,
     )
 
 
-def _create_meetings(host) -> list:
+def _create_meetings(host, count: int = MEETING_COUNT, title: str = "Bench meeting") -> list:
     from django.utils import timezone
 
     from meetings import services
@@ -84,14 +92,28 @@ def _create_meetings(host) -> list:
     return [
         services.meeting_create(
             host=host,
-            title=f"Bench meeting {number:02d}",
+            title=f"{title} {number:02d}",
             description="Agenda: updates, risks and next steps.",
             starts_at=first + timedelta(hours=3 * number),
             duration=60,
             timezone_name=HOST_TIMEZONE,
         )
-        for number in range(1, MEETING_COUNT + 1)
+        for number in range(1, count + 1)
     ]
+
+
+def _api_host() -> tuple[str, object]:
+    """A host with API_MEETING_COUNT upcoming meetings and a personal API token; returns the
+    token and the first meeting."""
+    from accounts import services
+    from accounts.models import User
+
+    host = User.objects.create_user(
+        "api@bench.example", password=None, first_name="Api", last_name="Host"
+    )
+    meetings = _create_meetings(host, API_MEETING_COUNT, title="API meeting")
+    _, token = services.api_token_create(user=host, name="bench")
+    return token, meetings[0]
 
 
 def _connect_google(user) -> None:

@@ -23,7 +23,7 @@ from bookings.throttling import booking_limits
 from invitations.tokens import mint_many
 from meetings import services as meeting_services
 from meetings.access import can_keep_notes, can_manage, member
-from meetings.api.paths import meeting_at
+from meetings.api.paths import MeetingIdPath, meeting_at
 from meetings.api.schemas import API_STATUS, ERRORS, Host, StatusName
 from meetings.forms import MeetingNotesForm
 from meetings.models import NOTES_MAX_LENGTH, Meeting
@@ -321,7 +321,7 @@ def _booking_out(made: services.NewBooking) -> dict:
     response={200: Completed, **ERRORS, 410: ErrorOut},
     summary="Complete a meeting: the host's end and notes, or an attendee's rating",
 )
-def meeting_complete(request, meeting_id: str, payload: CompleteIn):
+def meeting_complete(request, meeting_id: MeetingIdPath, payload: CompleteIn):
     """The host (or staff) ends the meeting, as the room's End button does, and keeps optional
     notes; a meeting already completed just gets its notes. An attendee rates it, 1 to 5 with
     optional feedback, as the rating page does: once each, replaced until 7 days after its end."""

@@ -20,7 +20,7 @@ from invitations.forms import MESSAGE_MAX_LENGTH, InvitationForm
 from invitations.models import Invitation
 from meetings import joining, selectors
 from meetings.access import can_manage
-from meetings.api.paths import meeting_at
+from meetings.api.paths import MeetingIdPath, meeting_at
 from meetings.api.schemas import StatusName
 from meetings.exceptions import TransitionError
 from meetings.joining import Outcome
@@ -173,7 +173,7 @@ def invitation_link(request, token: str):
     response={200: InvitationsSent, **ERRORS},
     summary="Invite people to a meeting",
 )
-def invitations_send(request, meeting_id: str, payload: SendIn):
+def invitations_send(request, meeting_id: MeetingIdPath, payload: SendIn):
     """For the meeting's host and staff, as the invite page is: the page's validation, its
     "already invited" skips, and delivery through the mail queue."""
     meeting = meeting_at(request, meeting_id, allowed=can_manage)
@@ -229,7 +229,7 @@ def invitations_send(request, meeting_id: str, payload: SendIn):
     response={200: InvitationList, **ERRORS},
     summary="A meeting's invitations",
 )
-def invitation_list(request, meeting_id: str, filters: Query[InvitationFilters]):
+def invitation_list(request, meeting_id: MeetingIdPath, filters: Query[InvitationFilters]):
     """For the meeting's host and staff, as the host's page lists them: in the order they were
     made, 20 a page, with each one's answer and delivery, and the counts of each."""
     meeting = meeting_at(request, meeting_id, allowed=can_manage)

@@ -23,6 +23,9 @@ from ninja.parser import Parser
 from meetings_site.limits import Limit, address_key, attempt_reserve, client_address
 
 AUTHENTICATION_REQUIRED = "Authentication required"
+# A schema pattern for text that is not blank once a form strips it (Python's whitespace
+# includes \x1c-\x1f, which a regular expression's \s does not).
+NOT_BLANK = r"[^\s\x1c-\x1f]"
 INVALID_INPUT = "The request has invalid fields: see `fields`."
 
 
@@ -133,6 +136,10 @@ def _message(error: dict) -> str:
         return f"Enter {context['le']} or less."
     if kind == "string_too_long":
         return f"Keep it to {context['max_length']} characters or fewer."
+    if kind == "string_pattern_mismatch":
+        if context.get("pattern") == NOT_BLANK:
+            return "This field cannot be blank."
+        return f"Enter a value that matches {context.get('pattern')}."
     if kind == "literal_error":
         return f"Choose one of {context['expected']}."
     return _MESSAGES.get(kind, error.get("msg", "Invalid value."))
@@ -150,7 +157,9 @@ def validation_fields(errors: list[dict]) -> dict[str, str]:
                 continue
             location = location[1:]
         # A field of several types (str | int) names the type that failed last: not the field's.
-        if len(location) > 1 and location[-1] in _UNION_TAGS:
+        if len(location) > 1 and (
+            location[-1] in _UNION_TAGS or location[-1].startswith("constrained-")
+        ):
             location = location[:-1]
         name = ".".join(location) if source in _SOURCES else ".".join([source, *location])
         fields.setdefault(name or source, _message(error).removeprefix("Value error, "))

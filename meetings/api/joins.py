@@ -4,7 +4,7 @@ from accounts.api_auth import caller_or_anonymous, uses_session
 from meetings import joining
 from meetings.access import can_manage, meeting_by_id, member
 from meetings.api import router
-from meetings.api.paths import meeting_at
+from meetings.api.paths import MeetingIdPath, meeting_at
 from meetings.api.schemas import ERRORS, JoinIn, MeetingLink
 from meetings.forms import JoinByIdForm
 from meetings.joining import Outcome
@@ -67,7 +67,7 @@ def meeting_join_by_id(request, payload: JoinIn):
 @router.get(
     "/{meeting_id}/link", response={200: MeetingLink, **ERRORS}, summary="Your link into a meeting"
 )
-def meeting_link(request, meeting_id: str):
+def meeting_link(request, meeting_id: MeetingIdPath):
     """Join a meeting you host, are invited to or (staff) any: records your entry as the
     meeting pages' Join button does, and answers with your room link or the waiting page."""
     meeting = meeting_at(request, meeting_id, allowed=member)
@@ -87,7 +87,7 @@ def meeting_link(request, meeting_id: str):
     response={200: MeetingLink, **ERRORS, 410: ErrorOut},
     summary="Join (or, as its host, start) a meeting",
 )
-def meeting_join(request, meeting_id: str):
+def meeting_join(request, meeting_id: MeetingIdPath):
     """The meetings pages' Start and Join buttons: the host (or staff) starts the meeting and
     goes in, as Start does; an invitee joins, as Join does. Answers as /link does."""
     meeting = meeting_at(request, meeting_id, allowed=member)

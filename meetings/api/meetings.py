@@ -16,7 +16,7 @@ from ninja import Query, Status
 from meetings import selectors, services
 from meetings.access import BOOKED, booked, can_manage, member
 from meetings.api import router
-from meetings.api.paths import meeting_at
+from meetings.api.paths import MeetingIdPath, meeting_at
 from meetings.api.schemas import (
     API_STATUS,
     ERRORS,
@@ -63,7 +63,7 @@ def meeting_create_post(request, payload: MeetingIn):
 
 
 @router.get("/{meeting_id}", response={200: MeetingOne, **ERRORS}, summary="One meeting")
-def meeting_detail(request, meeting_id: str):
+def meeting_detail(request, meeting_id: MeetingIdPath):
     """A meeting you host, are invited to or (staff) any meeting."""
     meeting = meeting_at(request, meeting_id, allowed=member)
     return {"success": True, "meeting": _detail(meeting, request.user)}
@@ -75,7 +75,7 @@ def meeting_detail(request, meeting_id: str):
     response={200: MeetingChanged, **ERRORS},
     summary="Change a meeting",
 )
-def meeting_update(request, meeting_id: str, payload: MeetingIn):
+def meeting_update(request, meeting_id: MeetingIdPath, payload: MeetingIn):
     """Edit or reschedule a meeting you host that has not started; invitees hear of it."""
     meeting = _changeable(request, meeting_id)
     try:
@@ -100,7 +100,7 @@ def meeting_update(request, meeting_id: str, payload: MeetingIn):
 
 
 @router.delete("/{meeting_id}", response={200: Done, **ERRORS}, summary="Cancel a meeting")
-def meeting_cancel(request, meeting_id: str):
+def meeting_cancel(request, meeting_id: MeetingIdPath):
     """Cancel a meeting you host that has not ended; invitees get a cancellation."""
     meeting = _changeable(request, meeting_id)
     try:

@@ -1,14 +1,15 @@
 """What the meetings' endpoints read and answer, in the names the founding documents use."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import AwareDatetime, ConfigDict
 
 from meetings import selectors
 from meetings.access import NAME_MAX_LENGTH
-from meetings.credentials import PASSCODE_RE
+from meetings.api.paths import MEETING_ID_PATTERN
+from meetings.credentials import MEETING_ID_MAX, MEETING_ID_MIN, PASSCODE_RE
 from meetings.links import API_STATUS
 from meetings.models import (
     DURATION_MAX,
@@ -16,7 +17,7 @@ from meetings.models import (
     PARTICIPANT_LIMIT_MAX,
     PARTICIPANT_LIMIT_MIN,
 )
-from meetings_site.api_common import ErrorOut
+from meetings_site.api_common import NOT_BLANK, ErrorOut
 
 STORED_STATUS = {name: stored for stored, name in API_STATUS.items()}
 StatusName = Literal["scheduled", "in-progress", "completed", "cancelled"]
@@ -178,10 +179,14 @@ class JoinIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    meeting_id: str | int = Field(description="123-456-789, 123456789 or the number.")
-    password: str = Field(max_length=10, description="The meeting's passcode.")
+    meeting_id: (
+        Annotated[str, Field(pattern=MEETING_ID_PATTERN)]
+        | Annotated[int, Field(ge=MEETING_ID_MIN, le=MEETING_ID_MAX)]
+    ) = Field(description="123-456-789, 123456789 or the number.")
+    password: str = Field(max_length=10, pattern=NOT_BLANK, description="The meeting's passcode.")
     name: str | None = Field(
         None,
         max_length=NAME_MAX_LENGTH,
+        pattern=NOT_BLANK,
         description="Required without authentication; else your display name by default.",
     )

@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from invitations.models import Invitation
@@ -188,3 +190,21 @@ def test_failed_link_lookups_are_throttled(settings, meeting, other_host):
     response = prober.get(_link(meeting))
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
+
+
+def test_the_link_takes_the_same_queries_for_one_attendee_and_many(
+    user, meeting, django_assert_num_queries
+):
+    host = token_client(user)
+    host.get(_link(meeting))  # the token's first use, and the host's first entry
+    with CaptureQueriesContext(connection) as one:
+        assert host.get(_link(meeting)).status_code == 200
+    # Read now: each request of the loop empties the connection's log of queries.
+    queries = len(one.captured_queries)
+    for number in range(30):
+        invitee = UserFactory(email=f"invitee{number}@example.com")
+        Invitation.objects.create(meeting=meeting, user=invitee, email=invitee.email)
+        assert token_client(invitee).get(_link(meeting)).status_code == 200
+    assert Attendance.objects.filter(meeting=meeting).count() == 31
+    with django_assert_num_queries(queries):
+        assert host.get(_link(meeting)).status_code == 200

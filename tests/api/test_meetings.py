@@ -227,7 +227,9 @@ def test_a_meeting_is_read_by_its_id_with_or_without_dashes(api, meeting):
         assert body["provider"] == "jitsi"
 
 
-@pytest.mark.parametrize("raw", ["12", "abc", "1234567890", "012345678", "12-34"])
+@pytest.mark.parametrize(
+    "raw", ["12", "abc", "1234567890", "012345678", "12-34", "123.456.789", "123 456 789"]
+)
 def test_a_malformed_id_is_400(api, raw):
     response = api.get(f"/api/meetings/{raw}")
     assert response.status_code == 400
