@@ -209,17 +209,9 @@ def booking_create(request, handle: str, slug: str, payload: BookIn):
     form = forms.GuestBookingForm(_form_data(payload, booking_type), booking_type=booking_type)
     if not form.is_valid():
         raise ApiError(400, INVALID_INPUT, fields=_api_fields(form.errors))
-    data = form.cleaned_data
     try:
         made = services.booking_create(
-            booking_type=booking_type,
-            starts_at=data["start"],
-            duration=data["duration"],
-            guest_name=data["guest_name"],
-            guest_email=data["guest_email"],
-            guest_timezone=data["tz"],
-            subject=data.get("subject", ""),
-            notes=data.get("notes", ""),
+            **form.booking(),
             guest_user=user if user.is_authenticated else None,
         )
     except services.SlotTaken as error:

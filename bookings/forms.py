@@ -143,6 +143,20 @@ class GuestBookingForm(forms.Form):
     def clean_tz(self):
         return clean_zone(self.cleaned_data["tz"])
 
+    def booking(self) -> dict:
+        """The valid answers as services.booking_create() takes them."""
+        data = self.cleaned_data
+        return {
+            "booking_type": self.booking_type,
+            "starts_at": data["start"],
+            "duration": data["duration"],
+            "guest_name": data["guest_name"],
+            "guest_email": data["guest_email"],
+            "guest_timezone": data["tz"],
+            "subject": data.get("subject", ""),
+            "notes": data.get("notes", ""),
+        }
+
 
 class GuestCancelForm(forms.Form):
     reason = forms.CharField(

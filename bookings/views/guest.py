@@ -114,14 +114,7 @@ def book(request, handle: str, slug: str):
             data = form.cleaned_data
             try:
                 made = services.booking_create(
-                    booking_type=booking_type,
-                    starts_at=data["start"],
-                    duration=data["duration"],
-                    guest_name=data["guest_name"],
-                    guest_email=data["guest_email"],
-                    guest_timezone=data["tz"],
-                    subject=data.get("subject", ""),
-                    notes=data.get("notes", ""),
+                    **form.booking(),
                     guest_user=request.user if request.user.is_authenticated else None,
                 )
             except services.SlotTaken as error:

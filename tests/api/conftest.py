@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 
 from accounts import services
+from invitations.models import Invitation
 from tests.factories import MeetingFactory, UserFactory
 
 
@@ -27,3 +28,24 @@ def other_host(db):
 @pytest.fixture
 def others_meeting(other_host):
     return MeetingFactory(host=other_host, title="Grace's review")
+
+
+@pytest.fixture
+def people(user, meeting, other_host, staff_user):
+    """Each kind of caller around `meeting`, each with a token; `anonymous` sends none."""
+    invitee = UserFactory(email="invitee@example.com", first_name="Grace", last_name="Hopper")
+    cohost = UserFactory(email="cohost@example.com", first_name="Alan", last_name="Turing")
+    invitation = Invitation.objects.create(meeting=meeting, user=invitee, email=invitee.email)
+    Invitation.objects.create(
+        meeting=meeting, user=cohost, email=cohost.email, role=Invitation.Role.MODERATOR
+    )
+    return {
+        "host": token_client(user),
+        "cohost": token_client(cohost),
+        "invitee": token_client(invitee),
+        "stranger": token_client(other_host),
+        "staff": token_client(staff_user),
+        "anonymous": Client(),
+        "invitee_user": invitee,
+        "invitation": invitation,
+    }

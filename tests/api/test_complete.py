@@ -8,12 +8,11 @@ from django.test import Client
 
 from bookings import ratings
 from bookings.models import Rating
-from invitations.models import Invitation
 from meetings import services
 from meetings.models import Attendance, Meeting
 from tests.api.conftest import token_client
 from tests.bookings.conftest import make_rating
-from tests.factories import UserFactory, move_to_past
+from tests.factories import move_to_past
 
 
 def _complete(client, meeting, body=None, raw_id=None):
@@ -44,25 +43,6 @@ def active(meeting):
 @pytest.fixture
 def ended(meeting):
     return move_to_past(meeting, ended_ago=timedelta(hours=2))
-
-
-@pytest.fixture
-def people(user, meeting, other_host, staff_user):
-    invitee = UserFactory(email="invitee@example.com", first_name="Grace", last_name="Hopper")
-    cohost = UserFactory(email="cohost@example.com", first_name="Alan", last_name="Turing")
-    invitation = Invitation.objects.create(meeting=meeting, user=invitee, email=invitee.email)
-    Invitation.objects.create(
-        meeting=meeting, user=cohost, email=cohost.email, role=Invitation.Role.MODERATOR
-    )
-    return {
-        "host": token_client(user),
-        "cohost": token_client(cohost),
-        "invitee": token_client(invitee),
-        "stranger": token_client(other_host),
-        "staff": token_client(staff_user),
-        "invitee_user": invitee,
-        "invitation": invitation,
-    }
 
 
 # The host.

@@ -35,25 +35,6 @@ def _send(client, meeting, body, **extra):
     return client.post(_send_path(meeting), data, content_type="application/json", **extra)
 
 
-@pytest.fixture
-def people(user, meeting, other_host, staff_user):
-    """Each kind of caller, with a token; `anonymous` sends none."""
-    invitee = UserFactory(email="invitee@example.com", first_name="Kim", last_name="Lee")
-    cohost = UserFactory(email="cohost@example.com", first_name="Alan", last_name="Turing")
-    Invitation.objects.create(meeting=meeting, user=invitee, email=invitee.email)
-    Invitation.objects.create(
-        meeting=meeting, user=cohost, email=cohost.email, role=Invitation.Role.MODERATOR
-    )
-    return {
-        "host": token_client(user),
-        "cohost": token_client(cohost),
-        "invitee": token_client(invitee),
-        "stranger": token_client(other_host),
-        "staff": token_client(staff_user),
-        "anonymous": Client(),
-    }
-
-
 # POST /api/meetings/{id}/send-invitations
 
 

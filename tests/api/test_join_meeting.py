@@ -23,23 +23,6 @@ def _settings(meeting, **fields):
     meeting.refresh_from_db()
 
 
-@pytest.fixture
-def people(user, meeting, other_host, staff_user):
-    invitee = UserFactory(email="invitee@example.com", first_name="Grace", last_name="Hopper")
-    cohost = UserFactory(email="cohost@example.com")
-    Invitation.objects.create(meeting=meeting, user=invitee, email=invitee.email)
-    Invitation.objects.create(
-        meeting=meeting, user=cohost, email=cohost.email, role=Invitation.Role.MODERATOR
-    )
-    return {
-        "host": token_client(user),
-        "cohost": token_client(cohost),
-        "invitee": token_client(invitee),
-        "stranger": token_client(other_host),
-        "staff": token_client(staff_user),
-    }
-
-
 @pytest.mark.parametrize(
     ("who", "status", "moderates", "starts"),
     [

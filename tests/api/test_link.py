@@ -26,23 +26,6 @@ def _settings(meeting, **fields):
     meeting.refresh_from_db()
 
 
-@pytest.fixture
-def people(user, meeting, other_host, staff_user):
-    invitee = UserFactory(email="invitee@example.com", first_name="Grace", last_name="Hopper")
-    cohost = UserFactory(email="cohost@example.com", first_name="Alan", last_name="Turing")
-    Invitation.objects.create(meeting=meeting, user=invitee, email=invitee.email)
-    Invitation.objects.create(
-        meeting=meeting, user=cohost, email=cohost.email, role=Invitation.Role.MODERATOR
-    )
-    return {
-        "host": token_client(user),
-        "cohost": token_client(cohost),
-        "invitee": token_client(invitee),
-        "stranger": token_client(other_host),
-        "staff": token_client(staff_user),
-    }
-
-
 def test_the_host_gets_a_moderator_link_with_both_documents_fields(api, meeting):
     response = api.get(_link(meeting))
     assert response.status_code == 200
