@@ -6,7 +6,6 @@ same time (on PostgreSQL an exclusion constraint stands behind the lock).
 Google is asked before that transaction, so no lock waits on the network.
 """
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +20,7 @@ from accounts.timezones import current_timezone_name, timezone_names
 from bookings import google_busy, selectors, slots, tokens
 from bookings import tasks as bookings_tasks
 from bookings.models import Booking, BookingType
+from contacts.models import validate_one_line
 from invitations import services as invitation_services
 from meetings import services as meeting_services
 from meetings import tasks as meeting_tasks
@@ -58,9 +58,10 @@ def _one_line(value: str, field: str, label: str, maximum: int, *, required: boo
         raise ValidationError({field: f"Enter {label}."}, code="required")
     if len(value) > maximum:
         raise ValidationError({field: f"Keep {label} under {maximum} characters."})
-    # No line breaks or other control characters: a name ends up in mail headers.
-    if any(unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in value):
-        raise ValidationError({field: f"Write {label} on one line."}, code="invalid")
+    try:
+        validate_one_line(value)  # a name ends up in mail headers
+    except ValidationError:
+        raise ValidationError({field: f"Write {label} on one line."}, code="invalid") from None
     return value
 
 
