@@ -316,7 +316,9 @@ def _detail(meeting: Meeting, user) -> dict:
         "invitation_token": meeting.invitation_token if manages else None,
         "can_manage": manages,
         "provider": meeting.provider,
-        "video_call_url": meeting.video_call_url,
+        # A call held elsewhere is reached through the join flows (passcode, waiting room);
+        # only those who manage the meeting see its address, as on the meeting page.
+        "video_call_url": meeting.video_call_url if manages else None,
         "waiting_room": meeting.waiting_room,
         "join_before_host": meeting.join_before_host,
         "mute_on_join": meeting.mute_on_join,

@@ -70,7 +70,9 @@ class MeetingDetail(MeetingSummary):
     invitation_token: str | None = Field(description="The share link's secret; for managers.")
     can_manage: bool = Field(description="The caller hosts the meeting or is staff.")
     provider: Literal["jitsi", "google_meet", "external"]
-    video_call_url: str = Field(description="The call's link on another service; '' for Jitsi.")
+    video_call_url: str | None = Field(
+        description="The call's link on another service; '' for Jitsi; null unless you manage it."
+    )
     waiting_room: bool
     join_before_host: bool
     mute_on_join: bool

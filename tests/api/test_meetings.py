@@ -193,6 +193,18 @@ def test_who_may_read_a_meeting(people, meeting, who, status):
         assert (body["invitation_token"] == meeting.invitation_token) is manages
 
 
+@pytest.mark.parametrize(
+    ("who", "shown"), [("host", True), ("staff", True), ("cohost", False), ("invitee", False)]
+)
+def test_a_call_held_elsewhere_is_shown_only_to_those_who_manage_it(people, meeting, who, shown):
+    # Invitees reach it through the join flows, with the passcode and the waiting room.
+    meeting.provider = meeting.Provider.EXTERNAL
+    meeting.external_url = "https://zoom.example.com/j/123"
+    meeting.save()
+    body = people[who].get(f"/api/meetings/{meeting.meeting_id}").json()["meeting"]
+    assert body["video_call_url"] == ("https://zoom.example.com/j/123" if shown else None)
+
+
 def test_anonymous_may_not_read_a_meeting(client, meeting):
     response = client.get(f"/api/meetings/{meeting.meeting_id}")
     assert response.status_code == 401
