@@ -17,7 +17,7 @@ from pydantic import ConfigDict
 from contacts import selectors, services
 from contacts.forms import ContactForm
 from contacts.models import Contact, validate_one_line
-from meetings_site.api_common import INVALID_INPUT, ApiError, ErrorOut
+from meetings_site.api_common import INVALID_INPUT, ApiError, ErrorOut, form_error
 
 router = Router(tags=["contacts"])
 
@@ -183,9 +183,7 @@ def _cleaned(form: ContactForm) -> dict:
     """The form's cleaned data, or ApiError 400 with each field's first reason."""
     if form.is_valid():
         return form.cleaned_data
-    fields = {name: errors[0] for name, errors in form.errors.items() if name != "__all__"}
-    general = form.errors.get("__all__")
-    raise ApiError(400, general[0] if general else INVALID_INPUT, fields=fields)
+    raise form_error(form)
 
 
 def _save(save) -> Contact:

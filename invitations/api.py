@@ -25,7 +25,7 @@ from meetings.api.schemas import StatusName
 from meetings.exceptions import TransitionError
 from meetings.joining import Outcome
 from meetings.links import API_STATUS
-from meetings_site.api_common import INVALID_INPUT, ApiError, ErrorOut
+from meetings_site.api_common import ApiError, ErrorOut, form_error
 
 router = Router(tags=["invitations"])
 
@@ -187,9 +187,7 @@ def invitations_send(request, meeting_id: MeetingIdPath, payload: SendIn):
         owner=meeting.host,
     )
     if not form.is_valid():
-        names = {"addresses": "emails", "personal_message": "message"}
-        fields = {names.get(name, name): errors[0] for name, errors in form.errors.items()}
-        raise ApiError(400, INVALID_INPUT, fields=fields)
+        raise form_error(form, {"addresses": "emails", "personal_message": "message"})
     recipients = form.cleaned_data["recipients"]
     try:
         result = services.invitations_send(

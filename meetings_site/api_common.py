@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import Http404, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -69,6 +69,19 @@ def error_response(
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def form_error(form, names: Mapping[str, str] | None = None) -> ApiError:
+    """A bound form's refusal as a 400: its general error (else INVALID_INPUT) as the message,
+    and each field's first reason under the API's name for the field (`names`)."""
+    names = names or {}
+    general = form.non_field_errors()
+    fields = {
+        names.get(name, name): errors[0]
+        for name, errors in form.errors.items()
+        if name != NON_FIELD_ERRORS
+    }
+    return ApiError(400, general[0] if general else INVALID_INPUT, fields=fields)
 
 
 def too_many_requests(retry_after: int) -> ApiError:

@@ -10,7 +10,12 @@ from meetings.forms import JoinByIdForm
 from meetings.joining import Outcome
 from meetings.links import link_fields
 from meetings.models import Meeting
-from meetings_site.api_common import INVALID_INPUT, ApiError, ErrorOut, too_many_requests
+from meetings_site.api_common import (
+    ApiError,
+    ErrorOut,
+    form_error,
+    too_many_requests,
+)
 from meetings_site.limits import client_address
 
 
@@ -32,9 +37,7 @@ def meeting_join_by_id(request, payload: JoinIn):
         }
     )
     if not form.is_valid():
-        names = {"passcode": "password"}
-        fields = {names.get(name, name): errors[0] for name, errors in form.errors.items()}
-        raise ApiError(400, INVALID_INPUT, fields=fields)
+        raise form_error(form, {"passcode": "password"})
     data = form.cleaned_data
     result = joining.passcode_join(
         meeting_id=data["meeting_id"],
