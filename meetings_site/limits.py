@@ -59,9 +59,10 @@ def _take(limit: Limit, window_start: datetime) -> bool:
     )
     if window.filter(attempts__lt=limit.limit).update(attempts=F("attempts") + 1):
         return True
-    if window.exists():
-        return False  # at the limit
-    # The first attempt of this key in a new window: earlier windows of the scope are over.
+    if window.filter(attempts__gte=limit.limit).exists():
+        return False
+    # No row yet (or one that a concurrent first attempt has just opened, under the
+    # limit): a new window for this key, so the scope's earlier windows are over.
     AttemptWindow.objects.filter(scope=limit.scope, window_start__lt=window_start).delete()
     AttemptWindow.objects.bulk_create(
         [AttemptWindow(scope=limit.scope, key=limit.stored_key, window_start=window_start)],

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from meetings_site.limits import Limit, address_key, attempt_refund, attempt_reserve
 from meetings_site.models import AttemptWindow
@@ -76,3 +77,29 @@ def test_concurrent_attempts_never_pass_the_limit():
         thread.join()
     assert granted.count(True) == 10
     assert AttemptWindow.objects.get(key=LIMIT.key).attempts == 10
+
+
+@pytest.mark.django_db
+def test_a_first_attempt_is_granted_when_another_opens_the_window_meanwhile():
+    """Two first attempts of a key at once: the other one's row appears between this
+    attempt's UPDATE (no row yet) and its next look. Neither is at the limit."""
+    opened = []
+
+    def open_window_after_the_first_update(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not opened and sql.lstrip().upper().startswith("UPDATE"):
+            opened.append(True)
+            AttemptWindow.objects.create(
+                scope=LIMIT.scope,
+                key=LIMIT.stored_key,
+                window_start=LIMIT.window_start(timezone.now()),
+                attempts=1,
+            )
+        return result
+
+    with connection.execute_wrapper(open_window_after_the_first_update):
+        reservation = attempt_reserve(limits=[LIMIT])
+
+    assert opened
+    assert reservation.granted
+    assert AttemptWindow.objects.get(key=LIMIT.key).attempts == 2
