@@ -157,7 +157,11 @@ def participant_in(request, meeting: Meeting) -> Participant | None:
 
 def meeting_by_id(meeting_id: int) -> Meeting | None:
     """The meeting of a 9-digit ID with its host: every lookup of a meeting by its ID."""
-    return Meeting.objects.select_related("host").filter(meeting_id=meeting_id).first()
+    # get(), not first(): the ID is unique, and first() would sort by the default ordering.
+    try:
+        return Meeting.objects.select_related("host").get(meeting_id=meeting_id)
+    except Meeting.DoesNotExist:
+        return None
 
 
 def meeting_for(request, meeting_id: int, *, allowed: Callable | None = None) -> Meeting:

@@ -233,7 +233,11 @@ def invitation_summary(*, meeting: Meeting, search: str = "") -> dict:
 
 def meeting_for_share_link(token: str) -> Meeting | None:
     """The meeting a share link opens, with its host, or None."""
-    return Meeting.objects.select_related("host").filter(invitation_token=token).first()
+    # get(), not first(): the token is unique, and first() would sort by the default ordering.
+    try:
+        return Meeting.objects.select_related("host").get(invitation_token=token)
+    except Meeting.DoesNotExist:
+        return None
 
 
 # A colour as the booking type's check constraint stores it; anything else is not shown.

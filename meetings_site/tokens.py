@@ -27,7 +27,11 @@ def find(rows: QuerySet, token: str) -> Model | None:
     if not token or len(token) > MAX_LENGTH:
         return None
     wanted = digest(token)
-    found = rows.filter(digest=wanted).first()
-    if found is None or not hmac.compare_digest(found.digest, wanted):
+    # get(), not first(): digests are unique, and first() would sort by the default ordering.
+    try:
+        found = rows.get(digest=wanted)
+    except rows.model.DoesNotExist:
+        return None
+    if not hmac.compare_digest(found.digest, wanted):
         return None
     return found
