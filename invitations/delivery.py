@@ -11,7 +11,10 @@ again and skips it if the claim is gone. So a batch may outlive
 MAIL_SENDING_TIMEOUT_SECONDS: what the recovery sweep queued again meanwhile
 is sent by whichever worker took it, never by both. Only a single message
 slower than the timeout could go twice, so the timeout must exceed the SMTP
-timeout by far.
+timeout by far. Renewing the whole batch's claim now and then would keep the
+sweep away as well, but not a change to the meeting: an update or a
+cancellation queues the invitations again for another worker, and only the
+look before each message keeps this batch from sending the old version too.
 """
 
 import logging

@@ -592,6 +592,37 @@ def test_a_batch_that_outlives_the_sending_timeout_sends_each_message_once(
     assert JoinToken.objects.count() == 50
 
 
+def test_a_cancellation_during_a_batch_stops_the_invitations_not_yet_sent(
+    scheduled, smtp_server, invite, monkeypatch
+):
+    """The meeting is cancelled while the batch's first email is being written: that one
+    was already on its way, the others never leave as invitations, and each invitee's last
+    email is the cancellation. So the batch must look at each claim before each message."""
+    from invitations import emails
+
+    invite(scheduled, "p1@example.org", "p2@example.org", "p3@example.org")
+    cancelled = []
+
+    def cancel_once(invitation, name):
+        if not cancelled:
+            cancelled.append(invitation.email)
+            meeting_services.meeting_cancel(meeting=type(scheduled).objects.get(pk=scheduled.pk))
+
+    monkeypatch.setattr(emails, "email_blocks", [cancel_once])
+    assert deliver_meeting(scheduled.pk).sent == 1
+    assert deliver_meeting(scheduled.pk).sent == 3
+
+    received = [
+        (m["To"].addresses[0].addr_spec, _subject(m).split(":")[0]) for m in smtp_server.messages
+    ]
+    assert received == [
+        ("p1@example.org", "Invitation"),
+        ("p1@example.org", "Cancelled"),
+        ("p2@example.org", "Cancelled"),
+        ("p3@example.org", "Cancelled"),
+    ]
+
+
 def _update(meeting, on_commit, **changes):
     fields = {
         "title": meeting.title,
