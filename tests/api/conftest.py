@@ -6,6 +6,17 @@ from invitations.models import Invitation
 from tests.factories import MeetingFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _one_request_window(settings):
+    """Every request of a test falls in one window of the API's request limits.
+
+    Windows are aligned to the clock: when a minute ends between two requests
+    that a test compares, the second one opens a new window, with a few more
+    queries. Tests of the limits themselves set the window they need.
+    """
+    settings.API_REQUEST_WINDOW = 10**9
+
+
 def token_client(user) -> Client:
     """A client that calls the API as `user`, through a new personal API token."""
     _, clear = services.api_token_create(user=user, name="tests")
