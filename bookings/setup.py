@@ -1,5 +1,6 @@
 """Writes of a host's booking setup: their handle, schedules and booking types. One verb each."""
 
+import re
 from collections.abc import Iterable
 from datetime import date, time
 from itertools import pairwise
@@ -13,8 +14,8 @@ from accounts.models import User
 from accounts.timezones import current_timezone_name, timezone_names
 from bookings.models import (
     END_OF_DAY,
-    HANDLE_MAX,
-    HANDLE_MIN,
+    HANDLE_MESSAGE,
+    HANDLE_PATTERN,
     BookingProfile,
     BookingType,
     DateOverride,
@@ -30,14 +31,8 @@ from bookings.models import (
 def booking_profile_save(*, user: User, handle: str, introduction: str = "") -> BookingProfile:
     """Set the user's handle (stored lowercase) and introduction; a taken handle is refused."""
     handle = handle.strip().lower()
-    if not (HANDLE_MIN <= len(handle) <= HANDLE_MAX) or not _is_handle(handle):
-        raise ValidationError(
-            {
-                "handle": f"Use {HANDLE_MIN} to {HANDLE_MAX} lowercase letters, digits and "
-                "hyphens, starting and ending with a letter or digit."
-            },
-            code="invalid",
-        )
+    if not re.fullmatch(HANDLE_PATTERN, handle):
+        raise ValidationError({"handle": HANDLE_MESSAGE}, code="invalid")
     introduction = introduction.strip()
     if len(introduction) > 1000:
         raise ValidationError({"introduction": "Keep the introduction under 1000 characters."})
@@ -55,11 +50,6 @@ def booking_profile_save(*, user: User, handle: str, introduction: str = "") -> 
             {"handle": "This handle is taken; try another."}, code="unique"
         ) from None
     return profile
-
-
-def _is_handle(handle: str) -> bool:
-    allowed = set("abcdefghijklmnopqrstuvwxyz0123456789-")
-    return set(handle) <= allowed and handle[0] != "-" and handle[-1] != "-"
 
 
 # ---------------------------------------------------------------------------
