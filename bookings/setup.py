@@ -63,18 +63,23 @@ def _zone_name(name: str) -> str:
     return name
 
 
-@transaction.atomic
-def schedule_create(*, host: User, name: str, timezone_name: str | None = None) -> Schedule:
-    """Add a named schedule in a zone (the host's by default); a host's first is the default."""
+def _schedule_name(name: str, others) -> str:
+    """A schedule's name, stripped: 1 to 100 characters, none of the host's `others` has it."""
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationError({"name": "Name the schedule (up to 100 characters)."})
-    if Schedule.objects.filter(host=host, name__iexact=name).exists():
+    if others.filter(name__iexact=name).exists():
         raise ValidationError({"name": "You already have a schedule with this name."})
+    return name
+
+
+@transaction.atomic
+def schedule_create(*, host: User, name: str, timezone_name: str | None = None) -> Schedule:
+    """Add a named schedule in a zone (the host's by default); a host's first is the default."""
     first = not Schedule.objects.filter(host=host).exists()
     return Schedule.objects.create(
         host=host,
-        name=name,
+        name=_schedule_name(name, Schedule.objects.filter(host=host)),
         timezone=_zone_name(timezone_name or host.timezone),
         is_default=first,
     )
@@ -83,17 +88,8 @@ def schedule_create(*, host: User, name: str, timezone_name: str | None = None) 
 @transaction.atomic
 def schedule_update(*, schedule: Schedule, name: str, timezone_name: str) -> Schedule:
     """Rename a schedule or change its zone; its hours stay the same on the clock."""
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise ValidationError({"name": "Name the schedule (up to 100 characters)."})
-    duplicate = (
-        Schedule.objects.filter(host=schedule.host_id, name__iexact=name)
-        .exclude(pk=schedule.pk)
-        .exists()
-    )
-    if duplicate:
-        raise ValidationError({"name": "You already have a schedule with this name."})
-    schedule.name = name
+    others = Schedule.objects.filter(host=schedule.host_id).exclude(pk=schedule.pk)
+    schedule.name = _schedule_name(name, others)
     schedule.timezone = _zone_name(timezone_name)
     schedule.save(update_fields=["name", "timezone", "updated_at"])
     return schedule
