@@ -171,12 +171,7 @@ def _schedule_page(request, schedule, *, form=None, hours=None, override=None, s
         "override_form": override,
         "overrides": sorted(overrides.items()),
     }
-    return render(
-        request,
-        "bookings/host/schedule.html",
-        context,
-        status=status,
-    )
+    return render(request, "bookings/host/schedule.html", context, status=status)
 
 
 @login_required
