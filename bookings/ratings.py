@@ -21,7 +21,6 @@ from django.utils import timezone
 from bookings.models import FEEDBACK_MAX, RATING_MAX, RATING_MIN, Rating
 from invitations.delivery import send_each
 from invitations.emails import render_email
-from invitations.models import Invitation
 from meetings.models import DURATION_MAX, Attendance, Meeting
 from meetings_site.tokens import digest, find, new_token
 
@@ -263,17 +262,6 @@ def rating_give(*, rating: Rating, score: int, feedback: str, now: datetime | No
 
 
 # What hosts see.
-
-
-def can_see_ratings(user, meeting: Meeting) -> bool:
-    """The host, staff and the meeting's co-hosts; not its other invitees."""
-    if not user.is_authenticated:
-        return False
-    if user.is_staff or meeting.host_id == user.pk:
-        return True
-    return meeting.invitations.filter(
-        user=user, role=Invitation.Role.MODERATOR, revoked_at__isnull=True
-    ).exists()
 
 
 def meeting_ratings(*, meeting: Meeting) -> list[Rating]:
