@@ -23,7 +23,9 @@ from bookings.models import (
     END_OF_DAY,
     FEEDBACK_MAX,
     HANDLE_MAX,
+    HANDLE_MESSAGE,
     HANDLE_MIN,
+    HANDLE_PATTERN,
     NOTICE_MAX,
     RATING_MAX,
     RATING_MIN,
@@ -249,11 +251,8 @@ class BookingProfileForm(forms.Form):
 
     def clean_handle(self) -> str:
         handle = self.cleaned_data["handle"].strip().lower()
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*[a-z0-9]", handle) or len(handle) < HANDLE_MIN:
-            raise forms.ValidationError(
-                f"Use {HANDLE_MIN} to {HANDLE_MAX} lowercase letters, digits and hyphens, "
-                "starting and ending with a letter or digit."
-            )
+        if not re.fullmatch(HANDLE_PATTERN, handle):
+            raise forms.ValidationError(HANDLE_MESSAGE)
         return handle
 
 

@@ -45,12 +45,10 @@ UNAVAILABLE = GoogleBusy(unavailable=True)
 def google_busy(*, host: User, start: datetime, end: datetime, fresh: bool = False) -> GoogleBusy:
     """The host's Google busy times in [start, end): cached, or asked afresh with fresh=True."""
     account = google.connected_account(host)
-    if account is None:
-        return GoogleBusy()
-    if not google.reads_busy_times(account):
-        # Connected before the free/busy scope was asked for: nothing to ask
-        # Google, so the host is treated as not connected (not "unavailable")
-        # until they reconnect, which their booking pages prompt.
+    # An account connected before the free/busy scope was asked for has nothing
+    # to ask Google: the host is treated as not connected (not "unavailable")
+    # until they reconnect, which their booking pages prompt.
+    if account is None or not google.reads_busy_times(account):
         return GoogleBusy()
     key = _key(host.pk, start, end)
     if not fresh:

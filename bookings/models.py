@@ -18,6 +18,10 @@ HANDLE_MAX = 40
 # Lowercase letters, digits and inner hyphens: safe in a URL as it is, and
 # unique whatever the case, since nothing else can be stored.
 HANDLE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"
+HANDLE_MESSAGE = (
+    f"Use {HANDLE_MIN} to {HANDLE_MAX} lowercase letters, digits and hyphens, "
+    "starting and ending with a letter or digit."
+)
 BUFFER_MAX = 240
 NOTICE_MAX = 60 * 24 * 30
 WINDOW_MAX = 365

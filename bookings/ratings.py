@@ -7,26 +7,22 @@ invitations.tasks runs `send_rating_requests` every minute (registered in
 BookingsConfig.ready()). Ratings are open until 7 days after the end.
 """
 
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from bookings.models import FEEDBACK_MAX, RATING_MAX, RATING_MIN, Rating
-from invitations.delivery import classify
+from invitations.delivery import send_each
 from invitations.emails import render_email
-from invitations.models import Invitation
 from meetings.models import DURATION_MAX, Attendance, Meeting
 from meetings_site.tokens import digest, find, new_token
-
-log = logging.getLogger(__name__)
 
 # When the request goes out, and how long the attendee may rate.
 REQUEST_DELAY = timedelta(hours=1)
@@ -193,28 +189,14 @@ def send_rating_requests(now: datetime | None = None) -> dict:
     if not items:
         return {"rating_requests": 0}
     claimed = _claim(items)
-    sent: list[int] = []
-    failed: list[int] = []
-    connection = get_connection()
-    try:
-        connection.open()
-    except Exception as error:  # no connection: everything waits for the next run
-        log.warning("Rating requests not sent: %s", classify(error))
-        failed = [row.pk for _, row in claimed]
-    else:
-        for item, row in claimed:
-            try:
-                connection.send_messages([rating_request_email(item)])
-            except Exception as error:  # released, retried next run
-                log.warning("Rating request to %s failed: %s", item.email, classify(error))
-                failed.append(row.pk)
-            else:
-                sent.append(row.pk)
-    finally:
-        try:
-            connection.close()
-        except Exception:
-            log.debug("Closing the mail connection failed", exc_info=True)
+    unsent = send_each(
+        claimed,
+        lambda claim: rating_request_email(claim[0]),
+        what="Rating request",
+        to=lambda claim: claim[0].email,
+    )
+    failed = {row.pk for _, row in unsent}
+    sent = [row.pk for _, row in claimed if row.pk not in failed]
     if sent:
         Rating.objects.filter(pk__in=sent).update(sent_at=timezone.now(), claimed_by="")
     if failed:
@@ -280,17 +262,6 @@ def rating_give(*, rating: Rating, score: int, feedback: str, now: datetime | No
 
 
 # What hosts see.
-
-
-def can_see_ratings(user, meeting: Meeting) -> bool:
-    """The host, staff and the meeting's co-hosts; not its other invitees."""
-    if not user.is_authenticated:
-        return False
-    if user.is_staff or meeting.host_id == user.pk:
-        return True
-    return meeting.invitations.filter(
-        user=user, role=Invitation.Role.MODERATOR, revoked_at__isnull=True
-    ).exists()
 
 
 def meeting_ratings(*, meeting: Meeting) -> list[Rating]:

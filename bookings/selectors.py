@@ -233,13 +233,19 @@ class SlotMonth:
 def _free(
     booking_type: BookingType,
     duration: int,
-    start: datetime,
-    end: datetime,
+    guest_timezone: str,
+    first: date,
+    last: date,
     now: datetime | None,
     exclude_booking: Booking | None,
 ) -> tuple[list[datetime], bool]:
+    """The free starts from the guest's date `first` to `last`, both included, in the
+    guest's zone, and whether Google could not be asked."""
     if duration not in booking_type.durations:
         raise ValidationError("Pick one of the durations offered.", code="duration")
+    zone = ZoneInfo(guest_timezone)
+    start = datetime.combine(first, time(0), zone)
+    end = datetime.combine(last + timedelta(days=1), time(0), zone)
     now = now or timezone.now()
     rules = slot_rules(booking_type=booking_type, duration=duration, now=now)
     if end <= rules.earliest or start > rules.latest:
@@ -262,7 +268,7 @@ def _free(
         busy=inputs.busy.intervals,
         booked_per_day=inputs.booked_per_day,
     )
-    return slots, inputs.busy.google_unavailable
+    return [slot.astimezone(zone) for slot in slots], inputs.busy.google_unavailable
 
 
 def day_slots(
@@ -278,11 +284,10 @@ def day_slots(
 
     ValidationError if the type does not offer `duration`.
     """
-    zone = ZoneInfo(guest_timezone)
-    start = datetime.combine(day, time(0), zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), zone)
-    slots, unavailable = _free(booking_type, duration, start, end, now, exclude_booking)
-    return SlotDay(day, [slot.astimezone(zone) for slot in slots], unavailable)
+    slots, unavailable = _free(
+        booking_type, duration, guest_timezone, day, day, now, exclude_booking
+    )
+    return SlotDay(day, slots, unavailable)
 
 
 def month_slots(
@@ -296,14 +301,12 @@ def month_slots(
     exclude_booking: Booking | None = None,
 ) -> SlotMonth:
     """The guest's dates of a month with free starts of a type, and how many each has."""
-    zone = ZoneInfo(guest_timezone)
-    start = datetime.combine(date(year, month, 1), time(0), zone)
-    days_in_month = calendar.monthrange(year, month)[1]
-    end = datetime.combine(date(year, month, days_in_month) + timedelta(days=1), time(0), zone)
-    slots, unavailable = _free(booking_type, duration, start, end, now, exclude_booking)
-    return SlotMonth(
-        year, month, dict(Counter(slot.astimezone(zone).date() for slot in slots)), unavailable
+    first = date(year, month, 1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    slots, unavailable = _free(
+        booking_type, duration, guest_timezone, first, last, now, exclude_booking
     )
+    return SlotMonth(year, month, dict(Counter(slot.date() for slot in slots)), unavailable)
 
 
 @dataclass(frozen=True)
@@ -325,11 +328,7 @@ def range_slots(
 ) -> SlotRange:
     """The free starts of a type from the guest's date `first` to `last`, both included, as
     the month page computes them (the API's slots). The caller bounds the range."""
-    zone = ZoneInfo(guest_timezone)
-    start = datetime.combine(first, time(0), zone)
-    end = datetime.combine(last + timedelta(days=1), time(0), zone)
-    slots, unavailable = _free(booking_type, duration, start, end, now, None)
-    return SlotRange([slot.astimezone(zone) for slot in slots], unavailable)
+    return SlotRange(*_free(booking_type, duration, guest_timezone, first, last, now, None))
 
 
 def suggested_handle(*, user: User) -> str:

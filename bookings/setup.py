@@ -1,5 +1,6 @@
 """Writes of a host's booking setup: their handle, schedules and booking types. One verb each."""
 
+import re
 from collections.abc import Iterable
 from datetime import date, time
 from itertools import pairwise
@@ -13,8 +14,8 @@ from accounts.models import User
 from accounts.timezones import current_timezone_name, timezone_names
 from bookings.models import (
     END_OF_DAY,
-    HANDLE_MAX,
-    HANDLE_MIN,
+    HANDLE_MESSAGE,
+    HANDLE_PATTERN,
     BookingProfile,
     BookingType,
     DateOverride,
@@ -30,14 +31,8 @@ from bookings.models import (
 def booking_profile_save(*, user: User, handle: str, introduction: str = "") -> BookingProfile:
     """Set the user's handle (stored lowercase) and introduction; a taken handle is refused."""
     handle = handle.strip().lower()
-    if not (HANDLE_MIN <= len(handle) <= HANDLE_MAX) or not _is_handle(handle):
-        raise ValidationError(
-            {
-                "handle": f"Use {HANDLE_MIN} to {HANDLE_MAX} lowercase letters, digits and "
-                "hyphens, starting and ending with a letter or digit."
-            },
-            code="invalid",
-        )
+    if not re.fullmatch(HANDLE_PATTERN, handle):
+        raise ValidationError({"handle": HANDLE_MESSAGE}, code="invalid")
     introduction = introduction.strip()
     if len(introduction) > 1000:
         raise ValidationError({"introduction": "Keep the introduction under 1000 characters."})
@@ -57,11 +52,6 @@ def booking_profile_save(*, user: User, handle: str, introduction: str = "") -> 
     return profile
 
 
-def _is_handle(handle: str) -> bool:
-    allowed = set("abcdefghijklmnopqrstuvwxyz0123456789-")
-    return set(handle) <= allowed and handle[0] != "-" and handle[-1] != "-"
-
-
 # ---------------------------------------------------------------------------
 # Availability
 
@@ -73,18 +63,23 @@ def _zone_name(name: str) -> str:
     return name
 
 
-@transaction.atomic
-def schedule_create(*, host: User, name: str, timezone_name: str | None = None) -> Schedule:
-    """Add a named schedule in a zone (the host's by default); a host's first is the default."""
+def _schedule_name(name: str, others) -> str:
+    """A schedule's name, stripped: 1 to 100 characters, none of the host's `others` has it."""
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationError({"name": "Name the schedule (up to 100 characters)."})
-    if Schedule.objects.filter(host=host, name__iexact=name).exists():
+    if others.filter(name__iexact=name).exists():
         raise ValidationError({"name": "You already have a schedule with this name."})
+    return name
+
+
+@transaction.atomic
+def schedule_create(*, host: User, name: str, timezone_name: str | None = None) -> Schedule:
+    """Add a named schedule in a zone (the host's by default); a host's first is the default."""
     first = not Schedule.objects.filter(host=host).exists()
     return Schedule.objects.create(
         host=host,
-        name=name,
+        name=_schedule_name(name, Schedule.objects.filter(host=host)),
         timezone=_zone_name(timezone_name or host.timezone),
         is_default=first,
     )
@@ -93,17 +88,8 @@ def schedule_create(*, host: User, name: str, timezone_name: str | None = None) 
 @transaction.atomic
 def schedule_update(*, schedule: Schedule, name: str, timezone_name: str) -> Schedule:
     """Rename a schedule or change its zone; its hours stay the same on the clock."""
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise ValidationError({"name": "Name the schedule (up to 100 characters)."})
-    duplicate = (
-        Schedule.objects.filter(host=schedule.host_id, name__iexact=name)
-        .exclude(pk=schedule.pk)
-        .exists()
-    )
-    if duplicate:
-        raise ValidationError({"name": "You already have a schedule with this name."})
-    schedule.name = name
+    others = Schedule.objects.filter(host=schedule.host_id).exclude(pk=schedule.pk)
+    schedule.name = _schedule_name(name, others)
     schedule.timezone = _zone_name(timezone_name)
     schedule.save(update_fields=["name", "timezone", "updated_at"])
     return schedule

@@ -20,6 +20,7 @@ look before each message keeps this batch from sending the old version too.
 import logging
 import smtplib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -255,8 +256,34 @@ def deliver_meeting(meeting_pk: int) -> Outcome:
         unsent = [row.pk for pk, (_, row) in minted.items() if pk not in sent]
         if unsent:
             JoinToken.objects.filter(pk__in=unsent).delete()
-        try:
-            connection.close()
-        except Exception:  # closing a broken connection may fail; nothing to do
-            log.debug("Closing the mail connection failed", exc_info=True)
+        _close(connection)
     return outcome
+
+
+def _close(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # closing a broken connection may fail; nothing to do
+        log.debug("Closing the mail connection failed", exc_info=True)
+
+
+def send_each(items: list, build: Callable, *, what: str, to: Callable[..., str]) -> list:
+    """Send build(item) for each item over one connection; the items whose email did not
+    leave (all of them when no connection opens), logged, for the next run to try again."""
+    failed = []
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as error:  # no connection: everything waits for the next run
+        log.warning("%ss not sent: %s", what, classify(error))
+        failed = list(items)
+    else:
+        for item in items:
+            try:
+                connection.send_messages([build(item)])
+            except Exception as error:  # released, retried next run
+                log.warning("%s to %s failed: %s", what, to(item), classify(error))
+                failed.append(item)
+    finally:
+        _close(connection)
+    return failed

@@ -1,22 +1,18 @@
 """Reminders 24 hours and 1 hour before a meeting, each at most once per recipient."""
 
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import get_connection
 from django.urls import reverse
 from django.utils import timezone
 
 from invitations import tokens
-from invitations.delivery import classify
+from invitations.delivery import send_each
 from invitations.emails import Recipient, recipient_for, reminder_email
 from invitations.models import Invitation, JoinToken, ReminderSent
 from meetings.models import Meeting
-
-log = logging.getLogger(__name__)
 
 LEADS = {ReminderSent.Kind.DAY: timedelta(hours=24), ReminderSent.Kind.HOUR: timedelta(hours=1)}
 
@@ -129,25 +125,12 @@ def send_due_reminders(now: datetime | None = None) -> int:
         return 0
     items = _claim(items)
     minted = tokens.mint_many([item.invitation for item in items if item.invitation is not None])
-    failed: list[Due] = []
-    connection = get_connection()
-    try:
-        connection.open()
-    except Exception as error:  # no connection: everything waits for the next run
-        log.warning("Reminders not sent: %s", classify(error))
-        failed = items
-    else:
-        for item in items:
-            try:
-                connection.send_messages([_reminder(item, minted)])
-            except Exception as error:  # released, retried next run
-                log.warning("Reminder to %s failed: %s", item.recipient.email, classify(error))
-                failed.append(item)
-    finally:
-        try:
-            connection.close()
-        except Exception:
-            log.debug("Closing the mail connection failed", exc_info=True)
+    failed = send_each(
+        items,
+        lambda item: _reminder(item, minted),
+        what="Reminder",
+        to=lambda item: item.recipient.email,
+    )
     if failed:
         ReminderSent.objects.filter(pk__in=[item.claim_pk for item in failed]).delete()
         JoinToken.objects.filter(

@@ -222,9 +222,7 @@ def _meeting_update(
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     check_editable(meeting)
     changed = {name for name, value in changes.items() if getattr(meeting, name) != value}
-    for name, value in changes.items():
-        setattr(meeting, name, value)
-    for name, value in room_values.items():
+    for name, value in {**changes, **room_values}.items():
         setattr(meeting, name, value)
     previous_event = meeting.google_event_id
     if conference is not None:

@@ -47,10 +47,10 @@ def lookup_limits(*, user, address: str) -> list[Limit]:
     return [*limits, Limit(LOOKUP_ADDRESS, address_key(address), limit, window)]
 
 
-def too_many_lookups_response(request, retry_after: int):
-    """429 with Retry-After, in words a person reads."""
+def too_many_response(request, template_name: str, retry_after: int):
+    """429 with Retry-After, and a page that says in minutes how long to wait."""
     minutes = max(1, math.ceil(retry_after / 60))
-    response = render(request, "meetings/too_many_lookups.html", {"minutes": minutes}, status=429)
+    response = render(request, template_name, {"minutes": minutes}, status=429)
     response["Retry-After"] = str(retry_after)
     return response
 
@@ -66,5 +66,7 @@ class ThrottledMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, Throttled):
-            return too_many_lookups_response(request, exception.retry_after)
+            return too_many_response(
+                request, "meetings/too_many_lookups.html", exception.retry_after
+            )
         return None

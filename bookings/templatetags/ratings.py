@@ -8,6 +8,7 @@ to anyone else.
 from django import template
 
 from bookings import ratings
+from meetings.access import can_keep_notes
 from meetings.models import Meeting
 
 register = template.Library()
@@ -19,7 +20,8 @@ def meeting_ratings(context, meeting) -> dict:
         return {"visible": False}  # attendees are asked once it has ended
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not ratings.can_see_ratings(user, meeting):
+    # Those who keep the meeting's notes: the host, staff and co-hosts.
+    if user is None or not can_keep_notes(user, meeting):
         return {"visible": False}
     given = ratings.meeting_ratings(meeting=meeting)
     average = sum(rating.score for rating in given) / len(given) if given else None

@@ -6,7 +6,6 @@ query parameters (`month`, `date`, `duration`, `tz`), and a time is a link to a
 form that books it with a POST. Bad parameters answer 400 with what is wrong.
 """
 
-import math
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -21,6 +20,7 @@ from bookings.throttling import booking_limits
 from bookings.views import guest_calendar
 from invitations.calendar import build_calendar
 from invitations.emails import google_calendar_url
+from meetings.throttling import too_many_response
 from meetings_site.limits import attempt_reserve, client_address
 
 
@@ -29,19 +29,11 @@ def _bad_request(request, message: str, back_url: str = ""):
     return render(request, "bookings/bad_request.html", context, status=400)
 
 
-def _too_many(request, retry_after: int):
-    """429 with Retry-After, in words a person reads."""
-    minutes = max(1, math.ceil(retry_after / 60))
-    response = render(request, "bookings/too_many.html", {"minutes": minutes}, status=429)
-    response["Retry-After"] = str(retry_after)
-    return response
-
-
 def _reserve(request):
     """Count a booking POST before any work; a response (429) when over the limit."""
     reservation = attempt_reserve(limits=booking_limits(address=client_address(request)))
     if not reservation.granted:
-        return _too_many(request, reservation.retry_after)
+        return too_many_response(request, "bookings/too_many.html", reservation.retry_after)
     return None
 
 

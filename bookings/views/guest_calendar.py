@@ -84,23 +84,21 @@ def default_zone(host) -> str:
 
 def month_weeks(query: SlotQuery, days: dict[date, int], day_url) -> list[list[dict]]:
     """The month as weeks (Monday first) of cells: the day, whether it has times, its link."""
-    weeks = []
-    for week in calendar.Calendar().monthdatescalendar(query.year, query.month):
-        cells = []
-        for day in week:
-            in_month = day.month == query.month
-            count = days.get(day, 0) if in_month else 0
-            cells.append(
-                {
-                    "day": day,
-                    "in_month": in_month,
-                    "count": count,
-                    "url": day_url(day) if count else "",
-                    "chosen": day == query.day,
-                }
-            )
-        weeks.append(cells)
-    return weeks
+
+    def cell(day: date) -> dict:
+        in_month = day.month == query.month
+        count = days.get(day, 0) if in_month else 0
+        url = day_url(day) if count else ""
+        return {
+            "day": day,
+            "in_month": in_month,
+            "count": count,
+            "url": url,
+            "chosen": day == query.day,
+        }
+
+    weeks = calendar.Calendar().monthdatescalendar(query.year, query.month)
+    return [[cell(day) for day in week] for week in weeks]
 
 
 def calendar_context(

@@ -37,10 +37,6 @@ def refused(form, error: ValidationError, *, field_map: dict | None = None) -> N
         form.add_error(field if field in form.fields else None, texts)
 
 
-def _status(*forms) -> int:
-    return 400 if any(form is not None and form.is_bound for form in forms) else 200
-
-
 # ---------------------------------------------------------------------------
 # The overview and the booking page's handle
 
@@ -120,7 +116,7 @@ def page_settings(request):
             "site_url": settings.SITE_URL,
             "google_reconnect": _google_reconnect(request.user),
         },
-        status=_status(form),
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -153,7 +149,7 @@ def schedule_list(request):
         request,
         "bookings/host/schedules.html",
         {"schedules": schedules, "form": form},
-        status=_status(form),
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -171,12 +167,7 @@ def _schedule_page(request, schedule, *, form=None, hours=None, override=None, s
         "override_form": override,
         "overrides": sorted(overrides.items()),
     }
-    return render(
-        request,
-        "bookings/host/schedule.html",
-        context,
-        status=status,
-    )
+    return render(request, "bookings/host/schedule.html", context, status=status)
 
 
 @login_required
@@ -317,5 +308,5 @@ def _type_form(request, form, booking_type):
         request,
         "bookings/host/type_form.html",
         {"form": form, "booking_type": booking_type, "preview": preview},
-        status=_status(form),
+        status=400 if form.is_bound else 200,
     )

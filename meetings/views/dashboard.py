@@ -43,15 +43,11 @@ def day_groups(rows: list, *, today) -> list[tuple[str, list]]:
 
     A meeting under way since an earlier day is today's.
     """
+    names = {today: "Today", today + timedelta(days=1): "Tomorrow"}
     groups = {"Today": [], "Tomorrow": [], "Later": []}
     for row in rows:
         day = max(timezone.localdate(row.meeting.starts_at), today)
-        if day == today:
-            groups["Today"].append(row)
-        elif day == today + timedelta(days=1):
-            groups["Tomorrow"].append(row)
-        else:
-            groups["Later"].append(row)
+        groups[names.get(day, "Later")].append(row)
     return [(name, group) for name, group in groups.items() if group]
 
 
