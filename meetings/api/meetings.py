@@ -69,14 +69,43 @@ def meeting_detail(request, meeting_id: MeetingIdPath):
     return {"success": True, "meeting": _detail(meeting, request.user)}
 
 
-@router.api_operation(
-    ["PUT", "PATCH"],
+@router.put(
     "/{meeting_id}",
     response={200: MeetingChanged, **ERRORS},
     summary="Change a meeting",
 )
 def meeting_update(request, meeting_id: MeetingIdPath, payload: MeetingIn):
     """Edit or reschedule a meeting you host that has not started; invitees hear of it."""
+    return _update(request, meeting_id, payload)
+
+
+# PUT and PATCH are one change (a field left out keeps its value), declared as two operations
+# because an operationId names one operation only.
+@router.patch(
+    "/{meeting_id}",
+    response={200: MeetingChanged, **ERRORS},
+    summary="Change a meeting",
+)
+def meeting_patch(request, meeting_id: MeetingIdPath, payload: MeetingIn):
+    """The same as PUT /api/meetings/{meeting_id}."""
+    return _update(request, meeting_id, payload)
+
+
+@router.delete("/{meeting_id}", response={200: Done, **ERRORS}, summary="Cancel a meeting")
+def meeting_cancel(request, meeting_id: MeetingIdPath):
+    """Cancel a meeting you host that has not ended; invitees get a cancellation."""
+    meeting = _changeable(request, meeting_id)
+    try:
+        services.meeting_cancel(meeting=meeting)
+    except services.TransitionError as error:
+        raise ApiError(409, str(error)) from error
+    return {"success": True, "message": "Meeting cancelled successfully"}
+
+
+# The handlers' steps.
+
+
+def _update(request, meeting_id: str, payload: MeetingIn) -> dict:
     meeting = _changeable(request, meeting_id)
     try:
         services.check_editable(meeting)
@@ -97,20 +126,6 @@ def meeting_update(request, meeting_id: MeetingIdPath, payload: MeetingIn):
         "message": "Meeting updated successfully",
         "meeting": _detail(meeting, request.user),
     }
-
-
-@router.delete("/{meeting_id}", response={200: Done, **ERRORS}, summary="Cancel a meeting")
-def meeting_cancel(request, meeting_id: MeetingIdPath):
-    """Cancel a meeting you host that has not ended; invitees get a cancellation."""
-    meeting = _changeable(request, meeting_id)
-    try:
-        services.meeting_cancel(meeting=meeting)
-    except services.TransitionError as error:
-        raise ApiError(409, str(error)) from error
-    return {"success": True, "message": "Meeting cancelled successfully"}
-
-
-# The handlers' steps.
 
 
 def _list(request, filters: ListFilters, *, hosted_only: bool) -> dict:

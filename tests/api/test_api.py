@@ -26,6 +26,15 @@ def test_the_schema_is_openapi_3_1_and_declares_both_ways_in(client, db):
     assert "/api/meetings" in schema["paths"]
 
 
+def test_every_operation_has_an_operation_id_of_its_own(client, db):
+    # OpenAPI requires it, and links name the operation they lead to by it.
+    schema = client.get("/api/openapi.json").json()
+    ids = [
+        operation["operationId"] for path in schema["paths"].values() for operation in path.values()
+    ]
+    assert len(ids) == len(set(ids))
+
+
 def test_the_docs_page_loads_only_our_own_static_files_within_the_csp(client, db):
     response = client.get("/api/docs")
     assert response.status_code == 200
