@@ -27,7 +27,14 @@ from meetings.api.paths import MeetingIdPath, meeting_at
 from meetings.api.schemas import API_STATUS, ERRORS, Host, StatusName
 from meetings.forms import MeetingNotesForm
 from meetings.models import NOTES_MAX_LENGTH, Meeting
-from meetings_site.api_common import INVALID_INPUT, ApiError, ErrorOut, too_many_requests
+from meetings_site.api_common import (
+    INVALID_INPUT,
+    ApiError,
+    ErrorOut,
+    link,
+    response_links,
+    too_many_requests,
+)
 from meetings_site.limits import attempt_reserve, client_address
 
 router = Router(tags=["bookings"])
@@ -153,6 +160,21 @@ class Completed(Schema):
     auth=None,
     response={200: SlotsOut, **ERRORS},
     summary="A booking type's free slots",
+    openapi_extra=response_links(
+        200,
+        {
+            "BookFirstSlot": link(
+                "bookings_api_booking_create",
+                "Book the first free start, for the duration and in the zone the slots are in.",
+                parameters={"handle": "$request.path.handle", "slug": "$request.path.slug"},
+                body={
+                    "start": "{$response.body#/slots/0/start}",
+                    "duration": "{$response.body#/duration}",
+                    "timezone": "{$response.body#/timezone}",
+                },
+            )
+        },
+    ),
 )
 def booking_slots(request, handle: str, slug: str, query: Query[SlotsQuery]):
     """The free starts from `from` to `to` (at most 62 days), in the guest's zone, as the

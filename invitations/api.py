@@ -25,7 +25,7 @@ from meetings.api.schemas import StatusName
 from meetings.exceptions import TransitionError
 from meetings.joining import Outcome
 from meetings.links import API_STATUS
-from meetings_site.api_common import ApiError, ErrorOut, form_error
+from meetings_site.api_common import ApiError, ErrorOut, form_error, link, response_links
 
 router = Router(tags=["invitations"])
 
@@ -172,6 +172,16 @@ def invitation_link(request, token: str):
     "/{meeting_id}/send-invitations",
     response={200: InvitationsSent, **ERRORS},
     summary="Invite people to a meeting",
+    openapi_extra=response_links(
+        200,
+        {
+            "ListInvitations": link(
+                "invitations_api_invitation_list",
+                "The meeting's invitations, these included.",
+                parameters={"meeting_id": "$request.path.meeting_id"},
+            )
+        },
+    ),
 )
 def invitations_send(request, meeting_id: MeetingIdPath, payload: SendIn):
     """For the meeting's host and staff, as the invite page is: the page's validation, its

@@ -84,6 +84,29 @@ def form_error(form, names: Mapping[str, str] | None = None) -> ApiError:
     return ApiError(400, general[0] if general else INVALID_INPUT, fields=fields)
 
 
+def link(
+    operation_id: str,
+    description: str,
+    *,
+    parameters: Mapping[str, str] | None = None,
+    body: Mapping[str, str] | None = None,
+) -> dict:
+    """An OpenAPI link: the operation a response leads to, and where that operation's path
+    parameters (`parameters`) and body fields (`body`) come from, as runtime expressions
+    such as `$response.body#/meeting_id` (embedded in braces in a body's fields)."""
+    definition = {"operationId": operation_id, "description": description}
+    if parameters:
+        definition["parameters"] = dict(parameters)
+    if body:
+        definition["requestBody"] = dict(body)
+    return definition
+
+
+def response_links(status: int, links: Mapping[str, dict]) -> dict:
+    """An operation's `openapi_extra` declaring the links of its `status` response."""
+    return {"responses": {status: {"links": dict(links)}}}
+
+
 def too_many_requests(retry_after: int) -> ApiError:
     return ApiError(
         429,

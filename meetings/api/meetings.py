@@ -19,6 +19,8 @@ from meetings.api import router
 from meetings.api.paths import MeetingIdPath, meeting_at
 from meetings.api.schemas import (
     API_STATUS,
+    CHANGED_LINKS,
+    CREATED_LINKS,
     ERRORS,
     STORED_STATUS,
     Done,
@@ -32,7 +34,7 @@ from meetings.api.schemas import (
 from meetings.forms import CUSTOM, DEFAULT_DURATION, MeetingForm
 from meetings.google_meet import MeetError
 from meetings.models import Meeting
-from meetings_site.api_common import INVALID_INPUT, ApiError
+from meetings_site.api_common import INVALID_INPUT, ApiError, response_links
 
 PER_PAGE = 20
 ROOM_FLAGS = ("waiting_room", "join_before_host", "mute_on_join", "allow_name_change")
@@ -50,13 +52,23 @@ def meeting_list_hosted(request, filters: Query[ListFilters]):
     return _list(request, filters, hosted_only=True)
 
 
-@router.post("/create", response={201: MeetingCreated, **ERRORS}, summary="Create a meeting")
+@router.post(
+    "/create",
+    response={201: MeetingCreated, **ERRORS},
+    summary="Create a meeting",
+    openapi_extra=response_links(201, CREATED_LINKS),
+)
 def meeting_create(request, payload: MeetingIn):
     """Schedule a meeting; a title alone starts one now, for an hour."""
     return _create(request, payload)
 
 
-@router.post("", response={201: MeetingCreated, **ERRORS}, summary="Create a meeting")
+@router.post(
+    "",
+    response={201: MeetingCreated, **ERRORS},
+    summary="Create a meeting",
+    openapi_extra=response_links(201, CREATED_LINKS),
+)
 def meeting_create_post(request, payload: MeetingIn):
     """The same as POST /api/meetings/create."""
     return _create(request, payload)
@@ -73,6 +85,7 @@ def meeting_detail(request, meeting_id: MeetingIdPath):
     "/{meeting_id}",
     response={200: MeetingChanged, **ERRORS},
     summary="Change a meeting",
+    openapi_extra=response_links(200, CHANGED_LINKS),
 )
 def meeting_update(request, meeting_id: MeetingIdPath, payload: MeetingIn):
     """Edit or reschedule a meeting you host that has not started; invitees hear of it."""
@@ -85,6 +98,7 @@ def meeting_update(request, meeting_id: MeetingIdPath, payload: MeetingIn):
     "/{meeting_id}",
     response={200: MeetingChanged, **ERRORS},
     summary="Change a meeting",
+    openapi_extra=response_links(200, CHANGED_LINKS),
 )
 def meeting_patch(request, meeting_id: MeetingIdPath, payload: MeetingIn):
     """The same as PUT /api/meetings/{meeting_id}."""

@@ -17,7 +17,7 @@ from meetings.models import (
     PARTICIPANT_LIMIT_MAX,
     PARTICIPANT_LIMIT_MIN,
 )
-from meetings_site.api_common import NOT_BLANK, ErrorOut
+from meetings_site.api_common import NOT_BLANK, ErrorOut, link
 
 STORED_STATUS = {name: stored for stored, name in API_STATUS.items()}
 StatusName = Literal["scheduled", "in-progress", "completed", "cancelled"]
@@ -192,3 +192,68 @@ class JoinIn(Schema):
         pattern=NOT_BLANK,
         description="Required without authentication; else your display name by default.",
     )
+
+
+# Where the answers lead: OpenAPI links from an answer naming a meeting to what can be done
+# with it, by the operations' ids (docs/api.md, "Links").
+
+
+def meeting_links(meeting_id: str) -> dict[str, dict]:
+    """The links from an answer whose meeting ID is at `meeting_id`, an expression, to the
+    meeting's own operations."""
+    at = {"meeting_id": meeting_id}
+    return {
+        "GetMeeting": link("meetings_api_meetings_meeting_detail", "Read it.", parameters=at),
+        "UpdateMeeting": link("meetings_api_meetings_meeting_update", "Change it.", parameters=at),
+        "PatchMeeting": link("meetings_api_meetings_meeting_patch", "Change it.", parameters=at),
+        "CancelMeeting": link("meetings_api_meetings_meeting_cancel", "Cancel it.", parameters=at),
+        "JoinMeeting": link(
+            "meetings_api_joins_meeting_join", "Start it, as its host.", parameters=at
+        ),
+        "MeetingLink": link("meetings_api_joins_meeting_link", "Your link into it.", parameters=at),
+        "CompleteMeeting": link(
+            "bookings_api_meeting_complete", "Complete it, with notes.", parameters=at
+        ),
+        "SendInvitations": link(
+            "invitations_api_invitations_send", "Invite people to it.", parameters=at
+        ),
+        "ListInvitations": link(
+            "invitations_api_invitation_list", "Its invitations.", parameters=at
+        ),
+    }
+
+
+# POST /api/meetings and /api/meetings/create: the new meeting, its share link, and joining it
+# by ID and password as anyone told them would.
+CREATED_LINKS = {
+    **meeting_links("$response.body#/meeting_id"),
+    "OpenShareLink": link(
+        "invitations_api_invitation_link",
+        "What its share link opens.",
+        parameters={"token": "$response.body#/invitation_token"},
+    ),
+    "JoinByIdAndPassword": link(
+        "meetings_api_joins_meeting_join_by_id",
+        "Join it by its ID and password.",
+        body={
+            "meeting_id": "{$response.body#/meeting_id}",
+            "password": "{$response.body#/password}",
+        },
+    ),
+}
+# PUT and PATCH: read back what changed.
+CHANGED_LINKS = {
+    "GetMeeting": link(
+        "meetings_api_meetings_meeting_detail",
+        "Read it.",
+        parameters={"meeting_id": "$response.body#/meeting/meeting_id"},
+    )
+}
+# POST /{meeting_id}/join: a meeting started is then completed.
+JOINED_LINKS = {
+    "CompleteMeeting": link(
+        "bookings_api_meeting_complete",
+        "Complete it, with notes.",
+        parameters={"meeting_id": "$response.body#/meeting_id"},
+    )
+}
