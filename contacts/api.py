@@ -19,6 +19,7 @@ from contacts.forms import ContactForm
 from contacts.models import Contact, validate_one_line
 from meetings_site.api_common import (
     INVALID_INPUT,
+    NO_NUL,
     ApiError,
     ErrorOut,
     form_error,
@@ -48,6 +49,8 @@ def _text(name: str, **options):
     extra = {"format": "email"} if name == "email" else {}
     if validate_one_line in field.validators:
         extra["pattern"] = ONE_LINE_PATTERN
+    elif name != "email":
+        extra["pattern"] = NO_NUL  # meetings_site.middleware refuses a NUL in any request
     return Field(max_length=field.max_length, json_schema_extra=extra, **options)
 
 

@@ -29,6 +29,7 @@ from meetings.api.schemas import (
     MeetingCreated,
     MeetingIn,
     MeetingList,
+    MeetingNew,
     MeetingOne,
 )
 from meetings.forms import CUSTOM, DEFAULT_DURATION, MeetingForm
@@ -58,7 +59,7 @@ def meeting_list_hosted(request, filters: Query[ListFilters]):
     summary="Create a meeting",
     openapi_extra=response_links(201, CREATED_LINKS),
 )
-def meeting_create(request, payload: MeetingIn):
+def meeting_create(request, payload: MeetingNew):
     """Schedule a meeting; a title alone starts one now, for an hour."""
     return _create(request, payload)
 
@@ -69,7 +70,7 @@ def meeting_create(request, payload: MeetingIn):
     summary="Create a meeting",
     openapi_extra=response_links(201, CREATED_LINKS),
 )
-def meeting_create_post(request, payload: MeetingIn):
+def meeting_create_post(request, payload: MeetingNew):
     """The same as POST /api/meetings/create."""
     return _create(request, payload)
 
