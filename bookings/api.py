@@ -27,7 +27,16 @@ from meetings.api.paths import MeetingIdPath, meeting_at
 from meetings.api.schemas import API_STATUS, ERRORS, Host, StatusName
 from meetings.forms import MeetingNotesForm
 from meetings.models import NOTES_MAX_LENGTH, Meeting
-from meetings_site.api_common import INVALID_INPUT, ApiError, ErrorOut, too_many_requests
+from meetings_site.api_common import (
+    INVALID_INPUT,
+    NO_NUL,
+    ONE_LINE_NOT_BLANK,
+    ApiError,
+    ErrorOut,
+    link,
+    response_links,
+    too_many_requests,
+)
 from meetings_site.limits import attempt_reserve, client_address
 
 router = Router(tags=["bookings"])
@@ -87,10 +96,23 @@ class BookIn(Schema):
     start: AwareDatetime = Field(description="A free start, as /slots gives it (with its offset).")
     duration: int = Field(ge=1, le=24 * 60, description="Minutes; one the type offers.")
     timezone: str = Field(max_length=64, description="The guest's IANA zone.")
-    name: str = Field(max_length=services.NAME_MAX)
-    email: str = Field(max_length=254)
-    subject: str = Field("", max_length=services.SUBJECT_MAX, description="When the type asks.")
-    notes: str = Field("", max_length=services.NOTES_MAX, description="When the type asks.")
+    # Patterns and format declared only, so that the booking form answers in its own words.
+    name: str = Field(
+        max_length=services.NAME_MAX, json_schema_extra={"pattern": ONE_LINE_NOT_BLANK}
+    )
+    email: str = Field(max_length=254, json_schema_extra={"format": "email"})
+    subject: str = Field(
+        "",
+        max_length=services.SUBJECT_MAX,
+        description="When the type asks.",
+        json_schema_extra={"pattern": NO_NUL},
+    )
+    notes: str = Field(
+        "",
+        max_length=services.NOTES_MAX,
+        description="When the type asks.",
+        json_schema_extra={"pattern": NO_NUL},
+    )
 
 
 class BookingOut(Schema):
@@ -124,12 +146,16 @@ class CompleteIn(Schema):
         None,
         max_length=NOTES_MAX_LENGTH,
         description="The host's private notes (replacing earlier ones); host and staff only.",
+        json_schema_extra={"pattern": NO_NUL},
     )
     rating: int | None = Field(
         None, ge=RATING_MIN, le=RATING_MAX, description="An attendee's score, 1 to 5."
     )
     feedback: str | None = Field(
-        None, max_length=FEEDBACK_MAX, description="An attendee's words with the rating."
+        None,
+        max_length=FEEDBACK_MAX,
+        description="An attendee's words with the rating.",
+        json_schema_extra={"pattern": NO_NUL},
     )
 
 
@@ -153,6 +179,21 @@ class Completed(Schema):
     auth=None,
     response={200: SlotsOut, **ERRORS},
     summary="A booking type's free slots",
+    openapi_extra=response_links(
+        200,
+        {
+            "BookFirstSlot": link(
+                "bookings_api_booking_create",
+                "Book the first free start, for the duration and in the zone the slots are in.",
+                parameters={"handle": "$request.path.handle", "slug": "$request.path.slug"},
+                body={
+                    "start": "{$response.body#/slots/0/start}",
+                    "duration": "{$response.body#/duration}",
+                    "timezone": "{$response.body#/timezone}",
+                },
+            )
+        },
+    ),
 )
 def booking_slots(request, handle: str, slug: str, query: Query[SlotsQuery]):
     """The free starts from `from` to `to` (at most 62 days), in the guest's zone, as the

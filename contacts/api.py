@@ -17,7 +17,15 @@ from pydantic import ConfigDict
 from contacts import selectors, services
 from contacts.forms import ContactForm
 from contacts.models import Contact, validate_one_line
-from meetings_site.api_common import INVALID_INPUT, ApiError, ErrorOut, form_error
+from meetings_site.api_common import (
+    INVALID_INPUT,
+    NO_NUL,
+    ApiError,
+    ErrorOut,
+    form_error,
+    link,
+    response_links,
+)
 
 router = Router(tags=["contacts"])
 
@@ -41,6 +49,8 @@ def _text(name: str, **options):
     extra = {"format": "email"} if name == "email" else {}
     if validate_one_line in field.validators:
         extra["pattern"] = ONE_LINE_PATTERN
+    elif name != "email":
+        extra["pattern"] = NO_NUL  # meetings_site.middleware refuses a NUL in any request
     return Field(max_length=field.max_length, json_schema_extra=extra, **options)
 
 
@@ -130,7 +140,25 @@ def contact_list(request, filters: Query[ListFilters]):
     }
 
 
-@router.post("", response={201: ContactSaved, **ERRORS}, summary="Add a contact")
+def _contact_links(description: str) -> dict[str, dict]:
+    """An answer's links to changing and deleting the contact it holds."""
+    at = {"contact_id": "$response.body#/contact/id"}
+    return {
+        "UpdateContact": link(
+            "contacts_api_contact_update", f"Change {description}.", parameters=at
+        ),
+        "DeleteContact": link(
+            "contacts_api_contact_delete", f"Delete {description}.", parameters=at
+        ),
+    }
+
+
+@router.post(
+    "",
+    response={201: ContactSaved, **ERRORS},
+    summary="Add a contact",
+    openapi_extra=response_links(201, _contact_links("the new contact")),
+)
 def contact_create(request, payload: ContactNew):
     """Add someone to your address book; 409 when you already have their address."""
     data = _cleaned(_bound_form(payload, contact=None))
@@ -140,7 +168,12 @@ def contact_create(request, payload: ContactNew):
     )
 
 
-@router.patch("/{contact_id}", response={200: ContactSaved, **ERRORS}, summary="Change a contact")
+@router.patch(
+    "/{contact_id}",
+    response={200: ContactSaved, **ERRORS},
+    summary="Change a contact",
+    openapi_extra=response_links(200, _contact_links("the contact")),
+)
 def contact_update(request, payload: ContactChange, contact_id: int = CONTACT_ID):
     """Change the fields sent; the others keep their values."""
     contact = _own_contact(request, contact_id)

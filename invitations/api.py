@@ -25,7 +25,14 @@ from meetings.api.schemas import StatusName
 from meetings.exceptions import TransitionError
 from meetings.joining import Outcome
 from meetings.links import API_STATUS
-from meetings_site.api_common import ApiError, ErrorOut, form_error
+from meetings_site.api_common import (
+    NO_NUL,
+    ApiError,
+    ErrorOut,
+    form_error,
+    link,
+    response_links,
+)
 
 router = Router(tags=["invitations"])
 
@@ -47,12 +54,17 @@ class SendIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
+    # Declared only, so that the invite page's form answers with its own words.
     emails: list[str] = Field(
         description='Addresses, each "ada@example.com" or "Ada Lovelace <ada@example.com>"; '
-        "at most 200 at a time."
+        "at most 200 at a time.",
+        json_schema_extra={"minItems": 1, "items": {"type": "string", "pattern": NO_NUL}},
     )
     message: str = Field(
-        "", max_length=MESSAGE_MAX_LENGTH, description="A personal message for the email."
+        "",
+        max_length=MESSAGE_MAX_LENGTH,
+        description="A personal message for the email.",
+        json_schema_extra={"pattern": NO_NUL},
     )
     role: RoleName = Field("attendee", description="moderator: co-hosts, who moderate the room.")
 
@@ -172,6 +184,16 @@ def invitation_link(request, token: str):
     "/{meeting_id}/send-invitations",
     response={200: InvitationsSent, **ERRORS},
     summary="Invite people to a meeting",
+    openapi_extra=response_links(
+        200,
+        {
+            "ListInvitations": link(
+                "invitations_api_invitation_list",
+                "The meeting's invitations, these included.",
+                parameters={"meeting_id": "$request.path.meeting_id"},
+            )
+        },
+    ),
 )
 def invitations_send(request, meeting_id: MeetingIdPath, payload: SendIn):
     """For the meeting's host and staff, as the invite page is: the page's validation, its

@@ -27,6 +27,20 @@ AUTHENTICATION_REQUIRED = "Authentication required"
 # includes \x1c-\x1f, which a regular expression's \s does not).
 NOT_BLANK = r"[^\s\x1c-\x1f]"
 INVALID_INPUT = "The request has invalid fields: see `fields`."
+# Patterns the schema declares for text that the forms check in their own words. No field
+# takes a NUL (meetings_site.middleware refuses it in any request). A required text is not
+# blank once stripped: it holds a character that is not Python's whitespace, spelled out
+# since \s means other sets in JSON Schema's regular expressions and in Python's.
+NO_NUL = r"^[^\x00]*$"
+_WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK_TEXT = rf"^[^\x00]*[^\x00{_WHITESPACE}][^\x00]*$"
+# A required one-line text (contacts.models.validate_one_line, checked once stripped): blank
+# ends around something that is not blank and holds no control character nor line break.
+_NOT_ONE_LINE = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+ONE_LINE_NOT_BLANK = (
+    rf"^[{_WHITESPACE}]*[^{_NOT_ONE_LINE}{_WHITESPACE}]"
+    rf"(?:[^{_NOT_ONE_LINE}]*[^{_NOT_ONE_LINE}{_WHITESPACE}])?[{_WHITESPACE}]*$"
+)
 
 
 class ErrorOut(Schema):
@@ -82,6 +96,29 @@ def form_error(form, names: Mapping[str, str] | None = None) -> ApiError:
         if name != NON_FIELD_ERRORS
     }
     return ApiError(400, general[0] if general else INVALID_INPUT, fields=fields)
+
+
+def link(
+    operation_id: str,
+    description: str,
+    *,
+    parameters: Mapping[str, str] | None = None,
+    body: Mapping[str, str] | None = None,
+) -> dict:
+    """An OpenAPI link: the operation a response leads to, and where that operation's path
+    parameters (`parameters`) and body fields (`body`) come from, as runtime expressions
+    such as `$response.body#/meeting_id` (embedded in braces in a body's fields)."""
+    definition = {"operationId": operation_id, "description": description}
+    if parameters:
+        definition["parameters"] = dict(parameters)
+    if body:
+        definition["requestBody"] = dict(body)
+    return definition
+
+
+def response_links(status: int, links: Mapping[str, dict]) -> dict:
+    """An operation's `openapi_extra` declaring the links of its `status` response."""
+    return {"responses": {status: {"links": dict(links)}}}
 
 
 def too_many_requests(retry_after: int) -> ApiError:

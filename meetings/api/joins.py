@@ -5,7 +5,7 @@ from meetings import joining
 from meetings.access import can_manage, meeting_by_id, member
 from meetings.api import router
 from meetings.api.paths import MeetingIdPath, meeting_at
-from meetings.api.schemas import ERRORS, JoinIn, MeetingLink
+from meetings.api.schemas import ERRORS, JOINED_LINKS, JoinIn, MeetingLink
 from meetings.forms import JoinByIdForm
 from meetings.joining import Outcome
 from meetings.links import link_fields
@@ -14,6 +14,7 @@ from meetings_site.api_common import (
     ApiError,
     ErrorOut,
     form_error,
+    response_links,
     too_many_requests,
 )
 from meetings_site.limits import client_address
@@ -89,6 +90,7 @@ def meeting_link(request, meeting_id: MeetingIdPath):
     "/{meeting_id}/join",
     response={200: MeetingLink, **ERRORS, 410: ErrorOut},
     summary="Join (or, as its host, start) a meeting",
+    openapi_extra=response_links(200, JOINED_LINKS),
 )
 def meeting_join(request, meeting_id: MeetingIdPath):
     """The meetings pages' Start and Join buttons: the host (or staff) starts the meeting and

@@ -19,6 +19,8 @@ from meetings.api import router
 from meetings.api.paths import MeetingIdPath, meeting_at
 from meetings.api.schemas import (
     API_STATUS,
+    CHANGED_LINKS,
+    CREATED_LINKS,
     ERRORS,
     STORED_STATUS,
     Done,
@@ -27,12 +29,13 @@ from meetings.api.schemas import (
     MeetingCreated,
     MeetingIn,
     MeetingList,
+    MeetingNew,
     MeetingOne,
 )
 from meetings.forms import CUSTOM, DEFAULT_DURATION, MeetingForm
 from meetings.google_meet import MeetError
 from meetings.models import Meeting
-from meetings_site.api_common import INVALID_INPUT, ApiError
+from meetings_site.api_common import INVALID_INPUT, ApiError, response_links
 
 PER_PAGE = 20
 ROOM_FLAGS = ("waiting_room", "join_before_host", "mute_on_join", "allow_name_change")
@@ -50,14 +53,24 @@ def meeting_list_hosted(request, filters: Query[ListFilters]):
     return _list(request, filters, hosted_only=True)
 
 
-@router.post("/create", response={201: MeetingCreated, **ERRORS}, summary="Create a meeting")
-def meeting_create(request, payload: MeetingIn):
+@router.post(
+    "/create",
+    response={201: MeetingCreated, **ERRORS},
+    summary="Create a meeting",
+    openapi_extra=response_links(201, CREATED_LINKS),
+)
+def meeting_create(request, payload: MeetingNew):
     """Schedule a meeting; a title alone starts one now, for an hour."""
     return _create(request, payload)
 
 
-@router.post("", response={201: MeetingCreated, **ERRORS}, summary="Create a meeting")
-def meeting_create_post(request, payload: MeetingIn):
+@router.post(
+    "",
+    response={201: MeetingCreated, **ERRORS},
+    summary="Create a meeting",
+    openapi_extra=response_links(201, CREATED_LINKS),
+)
+def meeting_create_post(request, payload: MeetingNew):
     """The same as POST /api/meetings/create."""
     return _create(request, payload)
 
@@ -69,14 +82,45 @@ def meeting_detail(request, meeting_id: MeetingIdPath):
     return {"success": True, "meeting": _detail(meeting, request.user)}
 
 
-@router.api_operation(
-    ["PUT", "PATCH"],
+@router.put(
     "/{meeting_id}",
     response={200: MeetingChanged, **ERRORS},
     summary="Change a meeting",
+    openapi_extra=response_links(200, CHANGED_LINKS),
 )
 def meeting_update(request, meeting_id: MeetingIdPath, payload: MeetingIn):
     """Edit or reschedule a meeting you host that has not started; invitees hear of it."""
+    return _update(request, meeting_id, payload)
+
+
+# PUT and PATCH are one change (a field left out keeps its value), declared as two operations
+# because an operationId names one operation only.
+@router.patch(
+    "/{meeting_id}",
+    response={200: MeetingChanged, **ERRORS},
+    summary="Change a meeting",
+    openapi_extra=response_links(200, CHANGED_LINKS),
+)
+def meeting_patch(request, meeting_id: MeetingIdPath, payload: MeetingIn):
+    """The same as PUT /api/meetings/{meeting_id}."""
+    return _update(request, meeting_id, payload)
+
+
+@router.delete("/{meeting_id}", response={200: Done, **ERRORS}, summary="Cancel a meeting")
+def meeting_cancel(request, meeting_id: MeetingIdPath):
+    """Cancel a meeting you host that has not ended; invitees get a cancellation."""
+    meeting = _changeable(request, meeting_id)
+    try:
+        services.meeting_cancel(meeting=meeting)
+    except services.TransitionError as error:
+        raise ApiError(409, str(error)) from error
+    return {"success": True, "message": "Meeting cancelled successfully"}
+
+
+# The handlers' steps.
+
+
+def _update(request, meeting_id: str, payload: MeetingIn) -> dict:
     meeting = _changeable(request, meeting_id)
     try:
         services.check_editable(meeting)
@@ -97,20 +141,6 @@ def meeting_update(request, meeting_id: MeetingIdPath, payload: MeetingIn):
         "message": "Meeting updated successfully",
         "meeting": _detail(meeting, request.user),
     }
-
-
-@router.delete("/{meeting_id}", response={200: Done, **ERRORS}, summary="Cancel a meeting")
-def meeting_cancel(request, meeting_id: MeetingIdPath):
-    """Cancel a meeting you host that has not ended; invitees get a cancellation."""
-    meeting = _changeable(request, meeting_id)
-    try:
-        services.meeting_cancel(meeting=meeting)
-    except services.TransitionError as error:
-        raise ApiError(409, str(error)) from error
-    return {"success": True, "message": "Meeting cancelled successfully"}
-
-
-# The handlers' steps.
 
 
 def _list(request, filters: ListFilters, *, hosted_only: bool) -> dict:

@@ -1,12 +1,14 @@
 """The API as a whole: its schema and docs page, authentication, errors, limits and CORS."""
 
 import re
+import unicodedata
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
 from accounts import services
+from meetings_site.api_common import NO_NUL, NOT_BLANK_TEXT, ONE_LINE_NOT_BLANK
 from tests.api.conftest import token_client
 
 AUTH_REQUIRED = {"success": False, "error": "Authentication required"}
@@ -24,6 +26,35 @@ def test_the_schema_is_openapi_3_1_and_declares_both_ways_in(client, db):
     assert {"type": "http", "scheme": "bearer"}.items() <= schemes["TokenAuth"].items()
     assert schemes["SessionAuth"]["in"] == "cookie"
     assert "/api/meetings" in schema["paths"]
+
+
+def test_every_operation_has_an_operation_id_of_its_own(client, db):
+    # OpenAPI requires it, and links name the operation they lead to by it.
+    schema = client.get("/api/openapi.json").json()
+    ids = [
+        operation["operationId"] for path in schema["paths"].values() for operation in path.values()
+    ]
+    assert len(ids) == len(set(ids))
+
+
+def test_the_declared_text_patterns_are_the_forms_rules():
+    """Not blank once stripped (Python's whitespace), on one line (validate_one_line, checked
+    once stripped), and never a NUL, character for character."""
+    for code in range(0x3100):
+        character = chr(code)
+        kept = f" {character} ".strip()
+        not_blank = bool(kept) and character != "\x00"
+        one_line = bool(kept) and unicodedata.category(character) not in ("Cc", "Zl", "Zp")
+        assert bool(re.search(NOT_BLANK_TEXT, f" {character} ")) is not_blank, hex(code)
+        assert bool(re.search(ONE_LINE_NOT_BLANK, f" {character} ")) is one_line, hex(code)
+        assert bool(re.search(NO_NUL, f"a{character}b")) is (character != "\x00"), hex(code)
+
+
+def test_a_new_meeting_needs_a_title_or_a_subject_in_the_schema(client, db):
+    schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+    branches = schemas["MeetingNew"]["anyOf"]
+    assert [branch["required"] for branch in branches] == [["title"], ["subject"]]
+    assert schemas["MeetingNew"]["properties"]["title"]["pattern"] == NOT_BLANK_TEXT
 
 
 def test_the_docs_page_loads_only_our_own_static_files_within_the_csp(client, db):

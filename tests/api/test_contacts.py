@@ -12,6 +12,7 @@ from contacts import services
 from contacts.api import ARCHIVED, NOT_FOUND, ONE_LINE_PATTERN, ContactOut
 from contacts.models import Contact
 from invitations.models import Invitation
+from meetings_site.api_common import NO_NUL
 from tests.api.conftest import token_client
 from tests.factories import ContactFactory, MeetingFactory, UserFactory
 
@@ -258,7 +259,8 @@ def test_the_schema_says_what_a_contact_may_hold(client, db):
     assert new["additionalProperties"] is False
     assert new["properties"]["email"]["format"] == "email"
     assert new["properties"]["first_name"]["pattern"] == ONE_LINE_PATTERN
-    assert "pattern" not in new["properties"]["notes"]
+    # Notes take several lines, and no NUL, as no field does.
+    assert new["properties"]["notes"]["pattern"] == NO_NUL
 
 
 def test_notes_may_hold_several_lines(api, user):
