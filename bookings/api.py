@@ -33,6 +33,7 @@ from meetings_site.api_common import (
     ONE_LINE_NOT_BLANK,
     ApiError,
     ErrorOut,
+    form_error,
     link,
     response_links,
     too_many_requests,
@@ -384,7 +385,7 @@ def _host_complete(meeting: Meeting, payload: CompleteIn) -> dict:
     if payload.notes is not None:
         form = MeetingNotesForm({"notes": payload.notes})
         if not form.is_valid():
-            raise ApiError(400, INVALID_INPUT, fields={"notes": form.errors["notes"][0]})
+            raise form_error(form)
         notes = form.cleaned_data["notes"]
     ended = meeting.status == Meeting.Status.ENDED
     try:
@@ -418,10 +419,7 @@ def _attendee_rate(meeting: Meeting, user, payload: CompleteIn) -> dict:
         }
     )
     if not form.is_valid():
-        fields = {
-            "rating" if name == "score" else name: errors[0] for name, errors in form.errors.items()
-        }
-        raise ApiError(400, next(iter(fields.values())), fields=fields)
+        raise form_error(form, names={"score": "rating"})
     if meeting.status != Meeting.Status.ENDED:
         raise ApiError(409, NOT_ENDED)
     rating = ratings.rating_for_attendance(attendance=attendance, user=user)
